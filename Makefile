@@ -1,0 +1,44 @@
+# Two commands a newcomer needs: `make run` (the server, on the embedded SQLite log by default) and
+# `make test` (lint, types and the test suite). Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run demo test lint typecheck pytest bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@$(BIN)/pip install --quiet -e . >&2
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	@$(BIN)/pip install --quiet -e ".[dev]" >&2
+	@touch $@ $(VENV)/.installed
+
+# Everything make itself prints goes to stderr: in stdio mode stdout belongs to the protocol.
+run: $(VENV)/.installed
+	@exec $(BIN)/workout-mcp
+
+demo: $(VENV)/.installed
+	@$(BIN)/workout-mcp demo
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build

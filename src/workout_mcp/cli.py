@@ -1,0 +1,56 @@
+"""The `workout-mcp` command: serve (default), or fill the local log with demo training."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+
+from workout_mcp import __version__
+
+
+async def _demo(weeks: int, force: bool) -> int:
+    from workout_mcp.server import settings_or_exit
+    from workout_mcp.store.demo import fill_demo
+    from workout_mcp.store.local import LocalStore
+
+    settings = settings_or_exit()
+    if settings.uses_supabase:
+        print("workout-mcp demo fills the local SQLite log; unset SUPABASE_URL to use it.", file=sys.stderr)
+        return 2
+    store = LocalStore(settings.workout_db_path)
+    try:
+        existing = await store.list_workouts(since=None, until=None, limit=1, offset=0)
+        if existing.total and not force:
+            print(
+                f"{settings.workout_db_path} already holds {existing.total} workouts; "
+                "pass --force to add demo training anyway.",
+                file=sys.stderr,
+            )
+            return 1
+        count = await fill_demo(store, weeks=weeks, today=datetime.now(UTC).date())
+    finally:
+        await store.aclose()
+    print(f"logged {count} demo workouts over {weeks} weeks into {settings.workout_db_path}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="workout-mcp", description="Your workout log, inside Claude.")
+    parser.add_argument("--version", action="version", version=f"workout-mcp {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the MCP server (default); MCP_TRANSPORT picks stdio or http")
+    demo = sub.add_parser("demo", help="fill the local SQLite log with a few months of sample training")
+    demo.add_argument("--weeks", type=int, default=12, help="how many weeks of training (default 12)")
+    demo.add_argument("--force", action="store_true", help="add demo training even if the log has workouts")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        raise SystemExit(asyncio.run(_demo(args.weeks, args.force)))
+    from workout_mcp.server import main as serve
+
+    serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Process entry: read settings, then serve MCP over stdio or over HTTP with uvicorn.
+
+`python -m workout_mcp.server` (the Docker CMD) and the `workout-mcp` console script both land here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import sys
+
+from workout_mcp.config import Settings, SettingsError, load_settings
+from workout_mcp.logs import configure_logging
+
+log = logging.getLogger("workout_mcp.server")
+
+# Fly sends SIGINT/SIGTERM and waits `kill_timeout` (fly.toml) before killing: finish in-flight requests
+# well inside it.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"workout-mcp: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def serve_stdio(settings: Settings) -> None:
+    import httpx
+
+    from workout_mcp.store.selection import open_store
+    from workout_mcp.surface.server import build_mcp_server
+
+    async with httpx.AsyncClient(timeout=settings.upstream_timeout_seconds) as client:
+        store = open_store(settings, client)
+        try:
+            await build_mcp_server(settings, store).run_stdio_async()
+        finally:
+            await store.aclose()
+
+
+def serve_http(settings: Settings) -> None:
+    import uvicorn
+
+    from workout_mcp.app import create_app
+
+    app = create_app(settings)
+    # Everything built so far lives as long as the process: keep it out of every future GC pass, which
+    # shortens the collections that per-request garbage triggers (the p99 tail).
+    gc.collect()
+    gc.freeze()
+    log.info(
+        "starting http server",
+        extra={
+            "host": settings.host,
+            "port": settings.port,
+            "base_url": settings.public_url,
+            "auth": settings.auth_mode if settings.mcp_transport == "http" else "n/a",
+        },
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_keep_alive=75,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        lifespan="on",
+    )
+
+
+def main() -> None:
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    if settings.mcp_transport == "stdio":
+        asyncio.run(serve_stdio(settings))
+    else:
+        serve_http(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""The seam between the MCP surface and where workouts live.
+
+Two implementations: `LocalStore` (SQLite, one file) and `SupabaseStore` (PostgREST with the user's
+own token). Both resolve "who is asking" per call through the `UserContext` they were built with, so
+one store instance serves every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar, runtime_checkable
+
+from workout_mcp.domain.models import (
+    Exercise,
+    ExerciseKind,
+    NewExercise,
+    NewWorkout,
+    SetRecord,
+    Workout,
+    WorkoutListItem,
+)
+
+T = TypeVar("T")
+
+LOCAL_USER_ID = "00000000-0000-0000-0000-000000000001"
+
+# Who is asking, resolved per call: the local store keys rows by a user id, the Supabase store
+# forwards the user's own access token so Row Level Security decides.
+UserIdSource = Callable[[], str]
+TokenSource = Callable[[], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int | None
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        end = self.offset + len(self.items)
+        if self.total is not None:
+            return end if end < self.total else None
+        return None
+
+
+class StoreError(Exception):
+    """Base of every error a store raises; its message is safe to show to the MCP client."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class InvalidInput(StoreError):
+    """The request cannot be stored as given (constraint violation, unknown exercise, ...)."""
+
+
+class Conflict(StoreError):
+    pass
+
+
+class PermissionDenied(StoreError):
+    """Row Level Security refused the operation."""
+
+
+class AuthExpired(StoreError):
+    """The user's token was rejected upstream (expired or invalid): sign in again."""
+
+
+class UpstreamUnavailable(StoreError):
+    """Supabase timed out, was unreachable, or answered with a 5xx or a malformed body."""
+
+
+@runtime_checkable
+class WorkoutStore(Protocol):
+    """Everything the tools need. `exercise` arguments are an exercise id or name (case-insensitive)."""
+
+    async def list_workouts(
+        self, *, since: datetime | None, until: datetime | None, limit: int, offset: int
+    ) -> Page[WorkoutListItem]:
+        """Workouts newest first, with set counts and volume."""
+        ...
+
+    async def get_workout(self, workout_id: str) -> Workout:
+        """One workout with its sets in order; `NotFound` when absent or not the caller's."""
+        ...
+
+    async def exercise_history(
+        self, exercise: str, *, since: datetime | None, limit: int, offset: int
+    ) -> tuple[Exercise, Page[SetRecord]]:
+        """Sets of one exercise, newest first."""
+        ...
+
+    async def exercise_sets(self, exercise: str) -> tuple[Exercise, list[SetRecord]]:
+        """Every set of one exercise the caller ever logged (for personal records); never truncated."""
+        ...
+
+    async def sets_between(self, since: datetime, until: datetime) -> list[SetRecord]:
+        """Every set in [since, until), across exercises (for summaries); never truncated."""
+        ...
+
+    async def search_exercises(
+        self,
+        *,
+        query: str | None,
+        muscle_group: str | None,
+        kind: ExerciseKind | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Exercise]:
+        """Catalogue plus the caller's own exercises, by name."""
+        ...
+
+    async def log_workout(self, workout: NewWorkout) -> Workout:
+        """Save a whole workout with its sets atomically: all of it or nothing."""
+        ...
+
+    async def add_exercise(self, exercise: NewExercise) -> Exercise:
+        """Add one of the caller's own exercises; `Conflict` when the name exists."""
+        ...
+
+    async def delete_workout(self, workout_id: str) -> None:
+        """Delete one workout and its sets; `NotFound` when absent or not the caller's."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,332 @@
+"""The MCP surface: tools, resources and prompts on the SDK's `MCPServer`.
+
+Each tool is thin: parse its arguments, call the store and the domain, shape the result. Store errors
+become tool errors whose text tells the model what to fix; nothing else reaches the client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Literal, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field, ValidationError
+
+from workout_mcp import __version__
+from workout_mcp.config import Settings
+from workout_mcp.domain.analytics import (
+    PersonalRecords,
+    TrainingSummary,
+    personal_records,
+    training_streaks,
+    training_summary,
+    utc_day,
+)
+from workout_mcp.domain.models import (
+    MUSCLE_GROUPS,
+    Exercise,
+    ExerciseKind,
+    NewExercise,
+    NewSet,
+    NewWorkout,
+    Unit,
+)
+from workout_mcp.domain.units import to_kg
+from workout_mcp.store.base import StoreError, WorkoutStore
+from workout_mcp.surface.audit import ToolAuditMiddleware
+from workout_mcp.surface.cursors import decode_cursor, encode_cursor
+from workout_mcp.surface.views import (
+    Deleted,
+    ExerciseHistory,
+    ExerciseList,
+    HistoryEntry,
+    WorkoutList,
+    WorkoutListEntry,
+    WorkoutView,
+)
+
+T = TypeVar("T")
+
+INSTRUCTIONS = """\
+The user's own workout log. Weights are stored in kilograms; pass unit="lb" to see pounds.
+Use list_workouts / get_workout for sessions, exercise_history and personal_records for one lift,
+training_summary for weekly or monthly trends, search_exercises to find exercise names before
+logging. log_workout saves a whole session at once (all sets or none)."""
+
+UnitArg = Annotated[Unit, Field(description="unit for weights in the answer: kg (default) or lb")]
+CursorArg = Annotated[
+    str | None, Field(None, description="next_cursor from the previous page; omit for the first page")
+]
+ExerciseArg = Annotated[
+    str, Field(min_length=1, max_length=80, description="exercise name (case-insensitive) or id")
+]
+READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+
+
+async def _call(action: Awaitable[T]) -> T:
+    try:
+        return await action
+    except StoreError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _day_start(day: date | None) -> datetime | None:
+    return None if day is None else _at(day)
+
+
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def build_mcp_server(
+    settings: Settings, store: WorkoutStore, *, today: Callable[[], date] = _utc_today
+) -> MCPServer:
+    """All tools, resources and prompts over `store`; write tools are left out when READ_ONLY."""
+    mcp = MCPServer(
+        "workout-mcp",
+        title="Workout log",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        middleware=[ToolAuditMiddleware()],
+    )
+
+    @mcp.tool(title="List workouts", annotations=READ)
+    async def list_workouts(
+        since: Annotated[date | None, Field(None, description="first day to include (YYYY-MM-DD)")] = None,
+        until: Annotated[date | None, Field(None, description="last day to include (YYYY-MM-DD)")] = None,
+        limit: Annotated[int, Field(ge=1, le=50, description="workouts per page")] = 10,
+        cursor: CursorArg = None,
+        unit: UnitArg = "kg",
+    ) -> WorkoutList:
+        """Recent workouts, newest first, with their exercises, set counts and volume."""
+        if since and until and until < since:
+            raise ToolError("until must not be before since")
+        filters = {"since": since, "until": until, "limit": limit}
+        offset = decode_cursor(cursor, filters)
+        end = _day_start(until + timedelta(days=1)) if until else None
+        page = await _call(
+            store.list_workouts(since=_day_start(since), until=end, limit=limit, offset=offset)
+        )
+        next_offset = page.next_offset
+        return WorkoutList(
+            unit=unit,
+            total=page.total,
+            workouts=[WorkoutListEntry.of(w, unit) for w in page.items],
+            next_cursor=encode_cursor(next_offset, filters) if next_offset is not None else None,
+        )
+
+    @mcp.tool(title="Get one workout", annotations=READ)
+    async def get_workout(
+        workout_id: Annotated[str, Field(min_length=1, max_length=64, description="id from list_workouts")],
+        unit: UnitArg = "kg",
+    ) -> WorkoutView:
+        """One workout in full: every set in order, with reps, weight, RPE and warm-up flags."""
+        return WorkoutView.of(await _call(store.get_workout(workout_id)), unit)
+
+    @mcp.tool(title="Exercise history", annotations=READ)
+    async def exercise_history(
+        exercise: ExerciseArg,
+        since: Annotated[date | None, Field(None, description="first day to include")] = None,
+        limit: Annotated[int, Field(ge=1, le=200, description="sets per page")] = 50,
+        cursor: CursorArg = None,
+        unit: UnitArg = "kg",
+    ) -> ExerciseHistory:
+        """Every logged set of one exercise, newest first."""
+        filters = {"exercise": exercise.lower(), "since": since, "limit": limit}
+        offset = decode_cursor(cursor, filters)
+        found, page = await _call(
+            store.exercise_history(exercise, since=_day_start(since), limit=limit, offset=offset)
+        )
+        next_offset = page.next_offset
+        return ExerciseHistory(
+            exercise=found,
+            unit=unit,
+            total=page.total,
+            sets=[HistoryEntry.of(s, unit) for s in page.items],
+            next_cursor=encode_cursor(next_offset, filters) if next_offset is not None else None,
+        )
+
+    @mcp.tool(name="personal_records", title="Personal records", annotations=READ)
+    async def personal_records_tool(exercise: ExerciseArg, unit: UnitArg = "kg") -> PersonalRecords:
+        """Heaviest set, best estimated 1RM (Epley) and most reps at each weight for one exercise."""
+        found, sets = await _call(store.exercise_sets(exercise))
+        return personal_records(found, sets, unit=unit)
+
+    @mcp.tool(name="training_summary", title="Training summary", annotations=READ)
+    async def training_summary_tool(
+        period: Annotated[Literal["week", "month"], Field(description="group by ISO week or month")] = "week",
+        periods: Annotated[int, Field(ge=1, le=26, description="how many recent periods")] = 4,
+        unit: UnitArg = "kg",
+    ) -> TrainingSummary:
+        """Sessions, sets, volume and volume per muscle group per period, plus training streaks."""
+        day = today()
+        if period == "week":
+            start = day - timedelta(days=day.weekday()) - timedelta(weeks=periods - 1)
+        else:
+            month = day.year * 12 + day.month - 1 - (periods - 1)
+            start = date(month // 12, month % 12 + 1, 1)
+        # Streaks look further back than the summary window so a long run is not cut short.
+        streak_start = min(start, day - timedelta(days=366))
+        sets = await _call(store.sets_between(_at(streak_start), _at(day + timedelta(days=1))))
+        window = [s for s in sets if s.performed_at >= _at(start)]
+        summary = training_summary(window, by=period, start=start, end=day, today=day, unit=unit)
+        summary.streaks = training_streaks({utc_day(s.performed_at) for s in sets}, today=day)
+        return summary
+
+    @mcp.tool(title="Search exercises", annotations=READ)
+    async def search_exercises(
+        query: Annotated[str | None, Field(None, max_length=80, description="part of the name")] = None,
+        muscle_group: Annotated[
+            str | None, Field(None, description=f"one of {', '.join(MUSCLE_GROUPS)}")
+        ] = None,
+        kind: Annotated[ExerciseKind | None, Field(None, description="strength, cardio or mobility")] = None,
+        limit: Annotated[int, Field(ge=1, le=100)] = 25,
+        cursor: CursorArg = None,
+    ) -> ExerciseList:
+        """Find exercises in the shared catalogue and the user's own, by name, muscle group or kind."""
+        if muscle_group is not None and muscle_group.lower() not in MUSCLE_GROUPS:
+            raise ToolError(f"unknown muscle_group {muscle_group!r}; use one of {', '.join(MUSCLE_GROUPS)}")
+        filters = {"query": query, "muscle_group": muscle_group, "kind": kind, "limit": limit}
+        offset = decode_cursor(cursor, filters)
+        page = await _call(
+            store.search_exercises(
+                query=query,
+                muscle_group=muscle_group.lower() if muscle_group else None,
+                kind=kind,
+                limit=limit,
+                offset=offset,
+            )
+        )
+        next_offset = page.next_offset
+        return ExerciseList(
+            total=page.total,
+            exercises=page.items,
+            next_cursor=encode_cursor(next_offset, filters) if next_offset is not None else None,
+        )
+
+    if not settings.read_only:
+        register_write_tools(mcp, store)
+    register_resources_and_prompts(mcp, store)
+    return mcp
+
+
+def register_write_tools(mcp: MCPServer, store: WorkoutStore) -> None:
+    @mcp.tool(title="Log a workout", annotations=ToolAnnotations(destructiveHint=False, idempotentHint=False))
+    async def log_workout(
+        started_at: Annotated[
+            datetime, Field(description="start time with offset, e.g. 2026-05-01T18:00:00Z")
+        ],
+        sets: Annotated[
+            list[NewSet],
+            Field(min_length=1, max_length=200, description="every set in order; weight_kg in `weight_unit`"),
+        ],
+        title: Annotated[str | None, Field(None, max_length=120)] = None,
+        ended_at: Annotated[datetime | None, Field(None, description="end time with offset")] = None,
+        notes: Annotated[str | None, Field(None, max_length=2000)] = None,
+        rpe: Annotated[float | None, Field(None, ge=1, le=10, description="session RPE 1-10")] = None,
+        weight_unit: Annotated[
+            Unit, Field(description="unit of the weight_kg values given in sets (kg or lb)")
+        ] = "kg",
+    ) -> WorkoutView:
+        """Save one whole session with all its sets. All of it is saved, or none of it."""
+        if weight_unit == "lb":
+            sets = [
+                s.model_copy(update={"weight_kg": to_kg(s.weight_kg, "lb")}) if s.weight_kg is not None else s
+                for s in sets
+            ]
+        try:
+            workout = NewWorkout(
+                title=title, started_at=started_at, ended_at=ended_at, notes=notes, rpe=rpe, sets=sets
+            )
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'workout'}: {e['msg']}"
+                for e in exc.errors(include_input=False, include_url=False)
+            )
+            raise ToolError(f"workout not saved: {problems}") from None
+        saved = await _call(store.log_workout(workout))
+        return WorkoutView.of(saved, weight_unit)
+
+    @mcp.tool(title="Add an exercise", annotations=ToolAnnotations(destructiveHint=False))
+    async def add_exercise(
+        name: Annotated[str, Field(min_length=1, max_length=80)],
+        muscle_groups: Annotated[
+            list[str], Field(max_length=6, description=f"any of {', '.join(MUSCLE_GROUPS)}")
+        ] = [],  # noqa: B006  (the SDK reads the default into the schema; never mutated)
+        equipment: Annotated[str | None, Field(None, max_length=40)] = None,
+        kind: ExerciseKind = "strength",
+    ) -> Exercise:
+        """Add one of the user's own exercises (the shared catalogue already has the common ones)."""
+        try:
+            new = NewExercise(name=name, muscle_groups=muscle_groups, equipment=equipment, kind=kind)
+        except ValidationError as exc:
+            problems = "; ".join(str(e["msg"]) for e in exc.errors(include_input=False, include_url=False))
+            raise ToolError(f"exercise not added: {problems}") from None
+        return await _call(store.add_exercise(new))
+
+    @mcp.tool(
+        title="Delete a workout", annotations=ToolAnnotations(destructiveHint=True, idempotentHint=True)
+    )
+    async def delete_workout(
+        workout_id: Annotated[str, Field(min_length=1, max_length=64, description="id from list_workouts")],
+    ) -> Deleted:
+        """Delete one workout and all its sets. This cannot be undone."""
+        await _call(store.delete_workout(workout_id))
+        return Deleted(deleted=True, workout_id=workout_id)
+
+
+def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
+    @mcp.resource(
+        "workout://workouts/{workout_id}",
+        name="workout",
+        title="A workout",
+        description="One workout with all its sets, as JSON (weights in kg).",
+        mime_type="application/json",
+    )
+    async def workout_resource(workout_id: str) -> str:
+        workout = await _call(store.get_workout(workout_id))
+        return WorkoutView.of(workout, "kg").model_dump_json()
+
+    @mcp.resource(
+        "workout://exercises/catalogue",
+        name="exercise-catalogue",
+        title="Exercise catalogue",
+        description="Every exercise the user can log: the shared catalogue plus their own.",
+        mime_type="application/json",
+    )
+    async def catalogue_resource() -> str:
+        page = await _call(
+            store.search_exercises(query=None, muscle_group=None, kind=None, limit=500, offset=0)
+        )
+        return json.dumps([e.model_dump() for e in page.items])
+
+    @mcp.prompt(name="weekly_review", title="Weekly training review")
+    def weekly_review(focus: str | None = None) -> str:
+        """Review the last week of training like a coach."""
+        extra = f" Pay special attention to {focus}." if focus else ""
+        return (
+            "Review my training over the last week as my strength coach. Use training_summary "
+            "(period=week, periods=4) to compare this week with the previous three, list_workouts for "
+            "the sessions, and personal_records for any lift that looks like it moved. Tell me what went "
+            "well, what is lagging (volume per muscle group), whether my streak is intact, and one "
+            f"concrete thing to change next week.{extra}"
+        )
+
+    @mcp.prompt(name="plan_next_session", title="Plan my next session")
+    def plan_next_session(goal: str = "strength", minutes: int = 60) -> str:
+        """Plan the next session from recent history."""
+        return (
+            f"Plan my next training session (goal: {goal}, about {minutes} minutes). First look at "
+            "list_workouts (limit 5) and get_workout for the latest sessions to see what I trained and "
+            "how hard, then exercise_history for the main lifts. Propose exercises, sets, reps and "
+            "weights with a short reason each, progressing sensibly from what I did last time, and "
+            "offer to log it with log_workout once I have done it."
+        )
