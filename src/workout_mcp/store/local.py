@@ -1,0 +1,651 @@
+"""`WorkoutStore` on one SQLite file: the embedded default when no Supabase is configured.
+
+Rows carry their owner's user id and every query filters on it, the way Row Level Security does in
+Supabase: catalogue exercises (`owner_id` null) are shared and read-only, everything else is private.
+All SQLite work runs on worker threads, one statement batch at a time over a single connection, so the
+event loop never blocks and concurrent requests cannot interleave inside a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from workout_mcp.domain.analytics import volume_kg
+from workout_mcp.domain.models import (
+    MUSCLE_GROUPS,
+    Exercise,
+    ExerciseKind,
+    NewExercise,
+    NewWorkout,
+    SetRecord,
+    Workout,
+    WorkoutListItem,
+    WorkoutSet,
+)
+from workout_mcp.store.base import (
+    LOCAL_USER_ID,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Page,
+    StoreError,
+    UserIdSource,
+)
+from workout_mcp.store.catalogue import catalogue_exercises
+
+T = TypeVar("T")
+
+# Each migration is a list of statements run in one transaction that also bumps PRAGMA user_version.
+# Append new migrations; never edit a released one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE exercises (
+            id TEXT PRIMARY KEY,
+            owner_id TEXT,
+            name TEXT NOT NULL CONSTRAINT exercise_name_length CHECK (length(name) BETWEEN 1 AND 80),
+            name_key TEXT NOT NULL,
+            muscle_groups TEXT NOT NULL DEFAULT '[]'
+                CONSTRAINT exercise_muscle_groups_array CHECK (json_type(muscle_groups) = 'array'),
+            equipment TEXT,
+            kind TEXT NOT NULL DEFAULT 'strength'
+                CONSTRAINT exercise_kind CHECK (kind IN ('strength', 'cardio', 'mobility'))
+        )
+        """,
+        "CREATE UNIQUE INDEX exercises_owner_name_key ON exercises (ifnull(owner_id, ''), name_key)",
+        "CREATE INDEX exercises_name_key ON exercises (name_key, owner_id)",
+        """
+        CREATE TABLE workouts (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            title TEXT,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            notes TEXT,
+            rpe REAL CONSTRAINT workout_rpe_range CHECK (rpe IS NULL OR rpe BETWEEN 1 AND 10),
+            created_at TEXT NOT NULL,
+            CONSTRAINT workout_ends_after_start CHECK (ended_at IS NULL OR ended_at >= started_at)
+        )
+        """,
+        "CREATE INDEX workouts_user_started ON workouts (user_id, started_at)",
+        """
+        CREATE TABLE workout_sets (
+            id TEXT PRIMARY KEY,
+            workout_id TEXT NOT NULL REFERENCES workouts (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            exercise_id TEXT NOT NULL REFERENCES exercises (id),
+            position INTEGER NOT NULL CONSTRAINT set_position_positive CHECK (position >= 1),
+            reps INTEGER CONSTRAINT set_reps_not_negative CHECK (reps IS NULL OR reps >= 0),
+            weight_kg REAL CONSTRAINT set_weight_not_negative CHECK (weight_kg IS NULL OR weight_kg >= 0),
+            duration_s INTEGER
+                CONSTRAINT set_duration_not_negative CHECK (duration_s IS NULL OR duration_s >= 0),
+            distance_m REAL
+                CONSTRAINT set_distance_not_negative CHECK (distance_m IS NULL OR distance_m >= 0),
+            rpe REAL CONSTRAINT set_rpe_range CHECK (rpe IS NULL OR rpe BETWEEN 1 AND 10),
+            is_warmup INTEGER NOT NULL DEFAULT 0 CHECK (is_warmup IN (0, 1)),
+            CONSTRAINT set_has_measure
+                CHECK (reps IS NOT NULL OR duration_s IS NOT NULL OR distance_m IS NOT NULL),
+            UNIQUE (workout_id, position)
+        )
+        """,
+        "CREATE INDEX workout_sets_user_exercise ON workout_sets (user_id, exercise_id)",
+        "CREATE INDEX workout_sets_exercise ON workout_sets (exercise_id)",
+    ),
+)
+
+_CONSTRAINT_FIXES = {
+    "workout_rpe_range": "session rpe must be between 1 and 10",
+    "workout_ends_after_start": "ended_at must not be before started_at",
+    "set_reps_not_negative": "reps must not be negative",
+    "set_weight_not_negative": "weight_kg must not be negative",
+    "set_duration_not_negative": "duration_s must not be negative",
+    "set_distance_not_negative": "distance_m must not be negative",
+    "set_rpe_range": "rpe must be between 1 and 10",
+    "set_has_measure": "a set needs reps, duration_s or distance_m",
+}
+
+_SET_COLUMNS = """
+    s.id, s.workout_id, s.exercise_id, s.position, s.reps, s.weight_kg, s.duration_s, s.distance_m,
+    s.rpe, s.is_warmup, e.name AS exercise_name, e.muscle_groups, w.started_at
+"""
+
+
+def name_key(name: str) -> str:
+    """How exercise names are compared: case-insensitive, surrounding and repeated spaces ignored."""
+    return " ".join(name.split()).lower()
+
+
+def _ts(moment: datetime) -> str:
+    """Fixed-width UTC text, so that comparing the strings compares the instants."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _explain(error: sqlite3.IntegrityError) -> str:
+    message = str(error)
+    for constraint, fix in _CONSTRAINT_FIXES.items():
+        if constraint in message:
+            return fix
+    return "the values break a constraint of the log; check them and try again"
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+    """Bring the schema up to date, one transaction per step; returns the resulting schema version."""
+    for number, statements in enumerate(migrations, start=1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read the version inside the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(migrations):
+                raise StoreError(
+                    f"the workout log (schema {version}) was written by a newer workout-mcp; upgrade it"
+                )
+            if version < number:
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    current: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(migrations):
+        raise StoreError(f"the workout log (schema {current}) was written by a newer workout-mcp; upgrade it")
+    return current
+
+
+def _seed_catalogue(conn: sqlite3.Connection) -> None:
+    rows = [
+        (e.id, e.name, name_key(e.name), json.dumps(e.muscle_groups), e.equipment, e.kind)
+        for e in catalogue_exercises()
+    ]
+    # Upsert on every open so a newer release's catalogue reaches existing files; unchanged rows are
+    # left alone so opening does not rewrite the file.
+    conn.executemany(
+        """
+        INSERT INTO exercises (id, owner_id, name, name_key, muscle_groups, equipment, kind)
+        VALUES (?, NULL, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            name = excluded.name, name_key = excluded.name_key, muscle_groups = excluded.muscle_groups,
+            equipment = excluded.equipment, kind = excluded.kind
+        WHERE exercises.name IS NOT excluded.name
+            OR exercises.muscle_groups IS NOT excluded.muscle_groups
+            OR exercises.equipment IS NOT excluded.equipment
+            OR exercises.kind IS NOT excluded.kind
+        """,
+        rows,
+    )
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection, *, write: bool) -> Iterator[sqlite3.Connection]:
+    # IMMEDIATE takes the write lock up front, so a write never fails half-way on a busy upgrade;
+    # reads still run in a transaction so a count and its page see one snapshot.
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _exercise(row: sqlite3.Row) -> Exercise:
+    return Exercise(
+        id=row["id"],
+        name=row["name"],
+        muscle_groups=json.loads(row["muscle_groups"]),
+        equipment=row["equipment"],
+        kind=row["kind"],
+        custom=row["owner_id"] is not None,
+    )
+
+
+def _set_record(row: sqlite3.Row) -> SetRecord:
+    return SetRecord(
+        workout_id=row["workout_id"],
+        performed_at=datetime.fromisoformat(row["started_at"]),
+        exercise_id=row["exercise_id"],
+        exercise_name=row["exercise_name"],
+        muscle_groups=json.loads(row["muscle_groups"]),
+        reps=row["reps"],
+        weight_kg=row["weight_kg"],
+        duration_s=row["duration_s"],
+        distance_m=row["distance_m"],
+        rpe=row["rpe"],
+        is_warmup=bool(row["is_warmup"]),
+    )
+
+
+def _workout_set(row: sqlite3.Row) -> WorkoutSet:
+    return WorkoutSet(
+        id=row["id"],
+        exercise_id=row["exercise_id"],
+        exercise_name=row["exercise_name"],
+        position=row["position"],
+        reps=row["reps"],
+        weight_kg=row["weight_kg"],
+        duration_s=row["duration_s"],
+        distance_m=row["distance_m"],
+        rpe=row["rpe"],
+        is_warmup=bool(row["is_warmup"]),
+    )
+
+
+class _Lift(NamedTuple):
+    reps: int | None
+    weight_kg: float | None
+    is_warmup: bool
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1")
+    if offset < 0:
+        raise InvalidInput("offset must not be negative")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class LocalStore:
+    """SQLite-backed `WorkoutStore`; the file and its schema are created on first use."""
+
+    def __init__(self, path: Path | str, user_id: UserIdSource = lambda: LOCAL_USER_ID) -> None:
+        self._path = str(path)
+        self._user_id = user_id
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        # One connection, used by one worker thread at a time: SQLite serialises writers anyway, and
+        # the lock keeps a transaction from ever interleaving with another request's statements.
+        self._lock = threading.Lock()
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError("the workout log is closed")
+        if self._conn is None:
+            if self._path != ":memory:":
+                Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA busy_timeout = 5000")
+                conn.execute("PRAGMA journal_mode = WAL")
+                migrate(conn)
+                with _transaction(conn, write=True):
+                    _seed_catalogue(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _locked(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            return work(self._connection())
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(1)
+        return await anyio.to_thread.run_sync(self._locked, work, limiter=self._limiter)
+
+    def _user(self) -> str:
+        # Resolved on the event loop, where the request's context variables live.
+        user = self._user_id()
+        if not user:
+            raise StoreError("no user for this request")
+        return user
+
+    @staticmethod
+    def _resolve(conn: sqlite3.Connection, user: str, ref: str) -> sqlite3.Row | None:
+        visible = "(owner_id = ? OR owner_id IS NULL)"
+        row: sqlite3.Row | None = conn.execute(
+            f"SELECT * FROM exercises WHERE id = ? AND {visible}",  # noqa: S608 - constant fragment
+            (ref.strip(), user),
+        ).fetchone()
+        if row is None:
+            # Own exercises before the catalogue: `owner_id IS NULL` sorts false (own) first.
+            row = conn.execute(
+                f"SELECT * FROM exercises WHERE name_key = ? AND {visible} "  # noqa: S608
+                "ORDER BY owner_id IS NULL LIMIT 1",
+                (name_key(ref), user),
+            ).fetchone()
+        return row
+
+    def _resolve_or_404(self, conn: sqlite3.Connection, user: str, ref: str) -> Exercise:
+        row = self._resolve(conn, user, ref)
+        if row is None:
+            raise NotFound(f"no exercise called {ref!r}; search_exercises lists the known names")
+        return _exercise(row)
+
+    @staticmethod
+    def _load_workout(conn: sqlite3.Connection, user: str, workout_id: str) -> Workout:
+        row = conn.execute(
+            "SELECT * FROM workouts WHERE id = ? AND user_id = ?", (workout_id, user)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no workout with id {workout_id!r}")
+        sets = conn.execute(
+            f"SELECT {_SET_COLUMNS} FROM workout_sets s "  # noqa: S608 - constant fragment
+            "JOIN exercises e ON e.id = s.exercise_id JOIN workouts w ON w.id = s.workout_id "
+            "WHERE s.workout_id = ? ORDER BY s.position",
+            (workout_id,),
+        ).fetchall()
+        return Workout(
+            id=row["id"],
+            title=row["title"],
+            started_at=datetime.fromisoformat(row["started_at"]),
+            ended_at=_dt(row["ended_at"]),
+            notes=row["notes"],
+            rpe=row["rpe"],
+            sets=[_workout_set(s) for s in sets],
+        )
+
+    # --- WorkoutStore ------------------------------------------------------------------------------
+
+    async def list_workouts(
+        self, *, since: datetime | None, until: datetime | None, limit: int, offset: int
+    ) -> Page[WorkoutListItem]:
+        """Workouts started in [since, until), newest first, with set counts and working-set volume."""
+        _check_page(limit, offset)
+        user = self._user()
+        where = "user_id = ? AND (? IS NULL OR started_at >= ?) AND (? IS NULL OR started_at < ?)"
+        lo = None if since is None else _ts(since)
+        hi = None if until is None else _ts(until)
+        args = (user, lo, lo, hi, hi)
+
+        def work(conn: sqlite3.Connection) -> Page[WorkoutListItem]:
+            with _transaction(conn, write=False):
+                total = conn.execute(f"SELECT count(*) FROM workouts WHERE {where}", args).fetchone()[0]  # noqa: S608
+                rows = conn.execute(
+                    f"SELECT * FROM workouts WHERE {where} "  # noqa: S608 - constant fragment
+                    "ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?",
+                    (*args, limit, offset),
+                ).fetchall()
+                ids = [r["id"] for r in rows]
+                marks = ",".join("?" * len(ids))
+                set_rows = conn.execute(
+                    "SELECT s.workout_id, s.reps, s.weight_kg, s.is_warmup, e.name FROM workout_sets s "  # noqa: S608
+                    f"JOIN exercises e ON e.id = s.exercise_id WHERE s.workout_id IN ({marks}) "
+                    "ORDER BY s.workout_id, s.position",
+                    ids,
+                ).fetchall()
+            lifts: dict[str, list[_Lift]] = {i: [] for i in ids}
+            names: dict[str, dict[str, None]] = {i: {} for i in ids}
+            for s in set_rows:
+                lifts[s["workout_id"]].append(_Lift(s["reps"], s["weight_kg"], bool(s["is_warmup"])))
+                names[s["workout_id"]][s["name"]] = None
+            items = [
+                WorkoutListItem(
+                    id=r["id"],
+                    title=r["title"],
+                    started_at=datetime.fromisoformat(r["started_at"]),
+                    ended_at=_dt(r["ended_at"]),
+                    set_count=len(lifts[r["id"]]),
+                    exercise_names=list(names[r["id"]]),
+                    volume_kg=round(volume_kg(lifts[r["id"]]), 1),
+                )
+                for r in rows
+            ]
+            return Page(items=items, total=total, offset=offset)
+
+        return await self._run(work)
+
+    async def get_workout(self, workout_id: str) -> Workout:
+        user = self._user()
+
+        def work(conn: sqlite3.Connection) -> Workout:
+            with _transaction(conn, write=False):
+                return self._load_workout(conn, user, workout_id)
+
+        return await self._run(work)
+
+    async def exercise_history(
+        self, exercise: str, *, since: datetime | None, limit: int, offset: int
+    ) -> tuple[Exercise, Page[SetRecord]]:
+        """Sets of one exercise, newest workout first and each workout's sets in order."""
+        _check_page(limit, offset)
+        user = self._user()
+        lo = None if since is None else _ts(since)
+
+        def work(conn: sqlite3.Connection) -> tuple[Exercise, Page[SetRecord]]:
+            with _transaction(conn, write=False):
+                found = self._resolve_or_404(conn, user, exercise)
+                joins = (
+                    "FROM workout_sets s JOIN workouts w ON w.id = s.workout_id "
+                    "JOIN exercises e ON e.id = s.exercise_id "
+                    "WHERE w.user_id = ? AND s.exercise_id = ? AND (? IS NULL OR w.started_at >= ?)"
+                )
+                args = (user, found.id, lo, lo)
+                total = conn.execute(f"SELECT count(*) {joins}", args).fetchone()[0]
+                rows = conn.execute(
+                    f"SELECT {_SET_COLUMNS} {joins} "
+                    "ORDER BY w.started_at DESC, w.id DESC, s.position LIMIT ? OFFSET ?",
+                    (*args, limit, offset),
+                ).fetchall()
+            return found, Page(items=[_set_record(r) for r in rows], total=total, offset=offset)
+
+        return await self._run(work)
+
+    async def exercise_sets(self, exercise: str) -> tuple[Exercise, list[SetRecord]]:
+        """Every set of one exercise the caller logged, oldest first."""
+        user = self._user()
+
+        def work(conn: sqlite3.Connection) -> tuple[Exercise, list[SetRecord]]:
+            with _transaction(conn, write=False):
+                found = self._resolve_or_404(conn, user, exercise)
+                rows = conn.execute(
+                    f"SELECT {_SET_COLUMNS} FROM workout_sets s "  # noqa: S608 - constant fragment
+                    "JOIN workouts w ON w.id = s.workout_id JOIN exercises e ON e.id = s.exercise_id "
+                    "WHERE w.user_id = ? AND s.exercise_id = ? ORDER BY w.started_at, w.id, s.position",
+                    (user, found.id),
+                ).fetchall()
+            return found, [_set_record(r) for r in rows]
+
+        return await self._run(work)
+
+    async def sets_between(self, since: datetime, until: datetime) -> list[SetRecord]:
+        """Every set of workouts started in [since, until), oldest first."""
+        user = self._user()
+        args = (user, _ts(since), _ts(until))
+
+        def work(conn: sqlite3.Connection) -> list[SetRecord]:
+            rows = conn.execute(
+                f"SELECT {_SET_COLUMNS} FROM workout_sets s "  # noqa: S608 - constant fragment
+                "JOIN workouts w ON w.id = s.workout_id JOIN exercises e ON e.id = s.exercise_id "
+                "WHERE w.user_id = ? AND w.started_at >= ? AND w.started_at < ? "
+                "ORDER BY w.started_at, w.id, s.position",
+                args,
+            ).fetchall()
+            return [_set_record(r) for r in rows]
+
+        return await self._run(work)
+
+    async def search_exercises(
+        self,
+        *,
+        query: str | None,
+        muscle_group: str | None,
+        kind: ExerciseKind | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Exercise]:
+        """Catalogue plus the caller's own exercises whose names contain every word of `query`.
+
+        Exact name first, then names starting with the query, then alphabetical.
+        """
+        _check_page(limit, offset)
+        user = self._user()
+        clauses = ["(owner_id IS NULL OR owner_id = ?)"]
+        args: list[Any] = [user]
+        key = name_key(query or "")
+        for word in key.split():
+            clauses.append("name_key LIKE ? ESCAPE '\\'")
+            args.append(f"%{_like_escape(word)}%")
+        if muscle_group:
+            group = muscle_group.strip().lower().replace(" ", "_")
+            if group not in MUSCLE_GROUPS:
+                raise InvalidInput(f"unknown muscle group {muscle_group!r}; use one of {list(MUSCLE_GROUPS)}")
+            clauses.append("EXISTS (SELECT 1 FROM json_each(exercises.muscle_groups) WHERE value = ?)")
+            args.append(group)
+        if kind is not None:
+            clauses.append("kind = ?")
+            args.append(kind)
+        where = " AND ".join(clauses)
+
+        def work(conn: sqlite3.Connection) -> Page[Exercise]:
+            with _transaction(conn, write=False):
+                total = conn.execute(f"SELECT count(*) FROM exercises WHERE {where}", args).fetchone()[0]  # noqa: S608
+                rows = conn.execute(
+                    f"SELECT * FROM exercises WHERE {where} "  # noqa: S608 - built from constant fragments
+                    "ORDER BY name_key = ? DESC, name_key LIKE ? ESCAPE '\\' DESC, name_key, "
+                    "owner_id IS NULL LIMIT ? OFFSET ?",
+                    (*args, key, f"{_like_escape(key)}%", limit, offset),
+                ).fetchall()
+            return Page(items=[_exercise(r) for r in rows], total=total, offset=offset)
+
+        return await self._run(work)
+
+    async def log_workout(self, workout: NewWorkout) -> Workout:
+        """Save the workout and all its sets in one transaction, or nothing with `InvalidInput`."""
+        user = self._user()
+
+        def work(conn: sqlite3.Connection) -> Workout:
+            with _transaction(conn, write=True):
+                exercise_ids: list[str] = []
+                unknown: list[str] = []
+                for position, s in enumerate(workout.sets, start=1):
+                    row = self._resolve(conn, user, s.exercise)
+                    if row is None:
+                        unknown.append(f"set {position}: unknown exercise {s.exercise!r}")
+                    else:
+                        exercise_ids.append(row["id"])
+                if unknown:
+                    raise InvalidInput(
+                        "; ".join(unknown) + ". Use search_exercises for the exact name, or add_exercise "
+                        "to create it. Nothing was saved."
+                    )
+                workout_id = str(uuid.uuid4())
+                try:
+                    conn.execute(
+                        "INSERT INTO workouts "
+                        "(id, user_id, title, started_at, ended_at, notes, rpe, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            workout_id,
+                            user,
+                            workout.title,
+                            _ts(workout.started_at),
+                            None if workout.ended_at is None else _ts(workout.ended_at),
+                            workout.notes,
+                            workout.rpe,
+                            _ts(datetime.now(UTC)),
+                        ),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise InvalidInput(f"workout: {_explain(exc)}. Nothing was saved.") from None
+                for position, (s, exercise_id) in enumerate(zip(workout.sets, exercise_ids, strict=True), 1):
+                    try:
+                        conn.execute(
+                            "INSERT INTO workout_sets (id, workout_id, user_id, exercise_id, position, reps, "
+                            "weight_kg, duration_s, distance_m, rpe, is_warmup) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                str(uuid.uuid4()),
+                                workout_id,
+                                user,
+                                exercise_id,
+                                position,
+                                s.reps,
+                                s.weight_kg,
+                                s.duration_s,
+                                s.distance_m,
+                                s.rpe,
+                                int(s.is_warmup),
+                            ),
+                        )
+                    except sqlite3.IntegrityError as exc:
+                        raise InvalidInput(
+                            f"set {position} ({s.exercise}): {_explain(exc)}. Nothing was saved."
+                        ) from None
+                return self._load_workout(conn, user, workout_id)
+
+        return await self._run(work)
+
+    async def add_exercise(self, exercise: NewExercise) -> Exercise:
+        """Add one of the caller's own exercises; `Conflict` if the caller or the catalogue has the name."""
+        user = self._user()
+        key = name_key(exercise.name)
+
+        def work(conn: sqlite3.Connection) -> Exercise:
+            with _transaction(conn, write=True):
+                clash = conn.execute(
+                    "SELECT name, owner_id FROM exercises "
+                    "WHERE name_key = ? AND (owner_id = ? OR owner_id IS NULL) LIMIT 1",
+                    (key, user),
+                ).fetchone()
+                if clash is not None:
+                    where = "the catalogue" if clash["owner_id"] is None else "your exercises"
+                    raise Conflict(f"{clash['name']!r} already exists in {where}; log sets against it")
+                exercise_id = str(uuid.uuid4())
+                conn.execute(
+                    "INSERT INTO exercises (id, owner_id, name, name_key, muscle_groups, equipment, kind) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        exercise_id,
+                        user,
+                        exercise.name,
+                        key,
+                        json.dumps(exercise.muscle_groups),
+                        exercise.equipment,
+                        exercise.kind,
+                    ),
+                )
+                row = conn.execute("SELECT * FROM exercises WHERE id = ?", (exercise_id,)).fetchone()
+            return _exercise(row)
+
+        return await self._run(work)
+
+    async def delete_workout(self, workout_id: str) -> None:
+        user = self._user()
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                deleted = conn.execute(
+                    "DELETE FROM workouts WHERE id = ? AND user_id = ?", (workout_id, user)
+                ).rowcount
+            if deleted == 0:
+                raise NotFound(f"no workout with id {workout_id!r}")
+
+        await self._run(work)
+
+    async def aclose(self) -> None:
+        def work() -> None:
+            with self._lock:
+                self._closed = True
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+
+        await anyio.to_thread.run_sync(work)
