@@ -153,7 +153,10 @@ def create_app(
     # (filled by the OAuth facade work; see workout_mcp.auth.facade)
     # -- end oauth facade routes --------------------------------------------------------------------
     # -- consent routes (/oauth/consent) ----------------------------------------------------------
-    # (filled by the consent-page work; see workout_mcp.auth.consent)
+    if settings.auth_enabled:
+        from workout_mcp.auth.consent import consent_routes
+
+        routes += consent_routes(settings)
     # -- end consent routes -------------------------------------------------------------------------
     endpoint = McpEndpoint(mcp)
     routes += [Route("/mcp", endpoint), Route("/mcp/", endpoint)]
@@ -181,7 +184,22 @@ def create_app(
         )
     # -- end auth middleware ------------------------------------------------------------------------
     # -- rate-limit middleware ----------------------------------------------------------------------
-    # (filled by the rate-limit work)
+    if settings.rate_limit_enabled:
+        from workout_mcp.ratelimit import RateLimitMiddleware, build_rate_limits
+
+        rate_limits = build_rate_limits(settings)
+        services.health_checks["rate_limit"] = rate_limits.health
+        services.closers.append(rate_limits.aclose)
+        middleware.append(
+            Middleware(
+                RateLimitMiddleware,
+                limits=rate_limits,
+                count=settings.rate_limit_count,
+                local_user=None if settings.auth_enabled else "local",
+                trusted_proxies=settings.forwarded_allow_ips,
+                max_body_bytes=settings.max_body_bytes,
+            )
+        )
     # -- end rate-limit middleware ------------------------------------------------------------------
     middleware.append(Middleware(AuthContextMiddleware))
 
