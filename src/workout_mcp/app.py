@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+from mcp.server.auth.provider import TokenVerifier
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
@@ -68,6 +69,7 @@ class Services:
     store: WorkoutStore
     mcp: MCPServer
     sealer: Sealer | None = None
+    token_verifier: TokenVerifier | None = None
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)
     closers: list[Callable[[], Any]] = field(default_factory=list)
 
@@ -146,11 +148,15 @@ def create_app(
     if settings.auth_enabled:
         # Lazy: the first JWKS fetch happens on the first token, so start-up never waits on Supabase.
         token_verifier = SupabaseTokenVerifier.from_settings(settings, client)
+        services.token_verifier = token_verifier
         services.health_checks["jwks"] = token_verifier.health
         routes += protected_resource_routes(settings)
     # -- end auth routes ----------------------------------------------------------------------------
     # -- oauth facade routes (/.well-known/oauth-authorization-server, /oauth/*) -------------------
-    # (filled by the OAuth facade work; see workout_mcp.auth.facade)
+    if settings.auth_enabled and services.sealer is not None:
+        from workout_mcp.auth.oauth import oauth_facade_routes
+
+        routes += oauth_facade_routes(settings, services.sealer, client)
     # -- end oauth facade routes --------------------------------------------------------------------
     # -- consent routes (/oauth/consent) ----------------------------------------------------------
     if settings.auth_enabled:
