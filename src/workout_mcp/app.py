@@ -31,6 +31,7 @@ from workout_mcp import __version__
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings, is_loopback_host
 from workout_mcp.http.access_log import AccessLogMiddleware
+from workout_mcp.http.public_cors import PublicDiscoveryPreflight
 from workout_mcp.http.security_headers import SecurityHeadersMiddleware
 from workout_mcp.store.base import WorkoutStore
 from workout_mcp.store.selection import open_store
@@ -169,6 +170,7 @@ def create_app(
 
     middleware = [
         Middleware(AccessLogMiddleware),
+        Middleware(PublicDiscoveryPreflight),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,

@@ -132,3 +132,17 @@ async def test_sdk_client_calls_tools_over_http(live: LiveServer, mode: str) -> 
         records = await client.call_tool("personal_records", {"exercise": "Squat"})
         assert records.structured_content is not None
         assert records.structured_content["heaviest_set"]["weight"] == 100
+
+
+def test_discovery_preflight_is_open_to_any_origin(live: LiveServer) -> None:
+    response = httpx.options(
+        f"{live.url}/.well-known/oauth-protected-resource/mcp",
+        headers={
+            "Origin": "https://some-browser-client.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "mcp-protocol-version",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-headers"] == "mcp-protocol-version"
