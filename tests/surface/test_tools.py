@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.surface.conftest import TODAY, USER_B, Who, connect
+from tests.surface.conftest import TODAY, Who, connect
 from workout_mcp.store.base import WorkoutStore
 
 SQUAT_DAY = {
@@ -238,7 +238,7 @@ async def test_two_users_never_see_each_other(store_and_who: tuple[WorkoutStore,
     async with connect(store) as client:
         mine = await call(client, "log_workout", SQUAT_DAY)
         await call(client, "add_exercise", {"name": "Secret Lift"})
-        who.user = USER_B
+        who.use("b")
         assert (await call(client, "list_workouts", {}))["total"] == 0
         assert "no workout" in (await call_error(client, "get_workout", {"workout_id": mine["id"]})).lower()
         assert (
@@ -247,7 +247,7 @@ async def test_two_users_never_see_each_other(store_and_who: tuple[WorkoutStore,
         assert (await call(client, "search_exercises", {"query": "Secret"}))["total"] == 0
         assert (await call(client, "personal_records", {"exercise": "Squat"}))["working_sets"] == 0
         theirs = await call(client, "log_workout", {**SQUAT_DAY, "title": "B's day"})
-        who.user = "00000000-0000-0000-0000-000000000001"
+        who.use("a")
         listed = await call(client, "list_workouts", {})
         assert [w["id"] for w in listed["workouts"]] == [mine["id"]]
         assert theirs["id"] != mine["id"]
@@ -265,3 +265,16 @@ async def test_resources_and_prompts(store_and_who: tuple[WorkoutStore, Who]) ->
         prompt = await client.get_prompt("plan_next_session", {"goal": "hypertrophy"})
         assert "hypertrophy" in prompt.messages[0].content.text
         assert TODAY.year == 2026
+
+
+async def test_more_than_1000_sets_are_never_truncated(store_and_who: tuple[WorkoutStore, Who]) -> None:
+    async with connect(store_and_who[0]) as client:
+        for day in range(1, 7):
+            sets = [{"exercise": "Squat", "reps": 1 + i % 10, "weight_kg": 50 + i % 50} for i in range(200)]
+            await call(client, "log_workout", {"started_at": f"2026-11-{day + 10:02d}T17:00:00Z", "sets": sets})
+        records = await call(client, "personal_records", {"exercise": "Squat"})
+        assert records["working_sets"] == 1200
+        history = await call(client, "exercise_history", {"exercise": "Squat", "limit": 200})
+        assert history["total"] == 1200
+        summary = await call(client, "training_summary", {"period": "month", "periods": 1})
+        assert summary["periods"][-1]["sets"] == 1200
