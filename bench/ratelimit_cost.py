@@ -33,9 +33,8 @@ from workout_mcp.ratelimit import (
     Policy,
     RateLimitMiddleware,
     RateLimits,
-    RedisSlidingWindow,
 )
-from workout_mcp.ratelimit.redis_backend import connect
+from workout_mcp.ratelimit.redis_backend import RedisSlidingWindow, connect
 
 BIG = 10**9
 TOOL_CALL = json.dumps(

@@ -9,8 +9,8 @@ from redis.asyncio import Redis
 
 from tests.conftest import service_missing
 from tests.ratelimit.support import FakeClock
-from workout_mcp.ratelimit import MemorySlidingWindow, Policy, RedisSlidingWindow, SlidingWindowLimiter
-from workout_mcp.ratelimit.redis_backend import connect
+from workout_mcp.ratelimit import MemorySlidingWindow, Policy, SlidingWindowLimiter
+from workout_mcp.ratelimit.redis_backend import RedisSlidingWindow, connect
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 LimiterFactory = Callable[[Policy], SlidingWindowLimiter]

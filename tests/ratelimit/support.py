@@ -67,8 +67,8 @@ def tool_call(request_id: int | str = 1, name: str = "recent_workouts") -> bytes
 
 def server_app() -> Starlette:
     """`uvicorn --factory tests.ratelimit.support:server_app`: Redis-backed, settings from the environment."""
-    from workout_mcp.ratelimit import Policy, RedisSlidingWindow
-    from workout_mcp.ratelimit.redis_backend import connect
+    from workout_mcp.ratelimit import Policy
+    from workout_mcp.ratelimit.redis_backend import RedisSlidingWindow, connect
 
     redis = connect(os.environ["REDIS_URL"])
     prefix = os.environ["RL_PREFIX"]

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from tests.ratelimit.conftest import REDIS_URL
 from tests.ratelimit.support import FakeClock
-from workout_mcp.ratelimit import LimiterUnavailable, Policy, RedisSlidingWindow
-from workout_mcp.ratelimit.redis_backend import connect
+from workout_mcp.ratelimit import LimiterUnavailable, Policy
+from workout_mcp.ratelimit.redis_backend import RedisSlidingWindow, connect
 
 pytestmark = pytest.mark.redis
 

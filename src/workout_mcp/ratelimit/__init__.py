@@ -5,7 +5,6 @@ from __future__ import annotations
 from workout_mcp.ratelimit.build import RateLimits, build_limiter, build_rate_limits
 from workout_mcp.ratelimit.memory import MemorySlidingWindow
 from workout_mcp.ratelimit.middleware import RateLimitMiddleware
-from workout_mcp.ratelimit.redis_backend import RedisSlidingWindow
 from workout_mcp.ratelimit.window import Decision, LimiterUnavailable, Policy, SlidingWindowLimiter
 
 __all__ = [
@@ -15,7 +14,6 @@ __all__ = [
     "Policy",
     "RateLimitMiddleware",
     "RateLimits",
-    "RedisSlidingWindow",
     "SlidingWindowLimiter",
     "build_limiter",
     "build_rate_limits",

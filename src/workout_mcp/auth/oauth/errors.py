@@ -13,10 +13,11 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -26,10 +27,19 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PRODUCT_NAME = "Workout MCP"
 STYLE_URL = "/oauth/consent/style.css"
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(default=True),
-)
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+
+@cache
+def _templates() -> Environment:
+    """Built on the first error page, so jinja2 stays out of the start-up path."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+        autoescape=select_autoescape(default=True),
+    )
 
 
 class OAuthError(Exception):
@@ -111,8 +121,10 @@ def json_error(error: OAuthError) -> JSONResponse:
 
 
 def error_page(error: PageError) -> HTMLResponse:
-    html = _templates.get_template("error.html").render(
-        title=error.title, message=error.message, product=PRODUCT_NAME, style_url=STYLE_URL
+    html = (
+        _templates()
+        .get_template("error.html")
+        .render(title=error.title, message=error.message, product=PRODUCT_NAME, style_url=STYLE_URL)
     )
     return HTMLResponse(html, status_code=error.status, headers=NO_STORE)
 
