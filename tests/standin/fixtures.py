@@ -33,7 +33,9 @@ def serve_asgi(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[
 @contextmanager
 def bound_socket(host: str = "127.0.0.1", port: int = 0) -> Iterator[socket.socket]:
     """A listening-ready socket bound before the app exists, so the app can be built knowing its port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # proto set: asyncio then sets TCP_NODELAY
+    sock = socket.socket(
+        socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )  # proto set: asyncio then sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     try:

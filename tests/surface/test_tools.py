@@ -271,7 +271,9 @@ async def test_more_than_1000_sets_are_never_truncated(store_and_who: tuple[Work
     async with connect(store_and_who[0]) as client:
         for day in range(1, 7):
             sets = [{"exercise": "Squat", "reps": 1 + i % 10, "weight_kg": 50 + i % 50} for i in range(200)]
-            await call(client, "log_workout", {"started_at": f"2026-11-{day + 10:02d}T17:00:00Z", "sets": sets})
+            await call(
+                client, "log_workout", {"started_at": f"2026-11-{day + 10:02d}T17:00:00Z", "sets": sets}
+            )
         records = await call(client, "personal_records", {"exercise": "Squat"})
         assert records["working_sets"] == 1200
         history = await call(client, "exercise_history", {"exercise": "Squat", "limit": 200})
