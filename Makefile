@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test lint typecheck pytest bench clean
+.PHONY: run demo test lint typecheck pytest bench clean node-tools
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) >&2
@@ -32,7 +32,16 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
+# Pinned Node 22 + MCP conformance suite, Inspector and mcp-remote for the `node` tests (npm registry only).
+NODE_TOOLS := tools/node_modules/.installed
+
+$(NODE_TOOLS): tools/package.json tools/package-lock.json
+	@npm ci --prefix tools --no-audit --no-fund --loglevel=error >&2
+	@touch $@
+
+node-tools: $(NODE_TOOLS)
+
+pytest: $(VENV)/.installed-dev $(NODE_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
@@ -41,4 +50,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build tools/node_modules

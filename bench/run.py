@@ -1,0 +1,299 @@
+"""Bare MCP SDK (a) vs the full workout-mcp stack (b), side by side on 127.0.0.1.
+
+    python -m bench.run [--rounds 3] [--users 200] [--requests 6000] [--patch NAME ...]   (or `make bench`)
+
+Each round starts (a) then (b), each a fresh `python -m bench.servers` process with one uvicorn worker;
+measures cold start (process start -> first correct, authenticated for (b), `tools/call`), warms up (every
+user's token once), then runs the checked load at concurrency 1 and 16, then reads the RSS. Rounds
+interleave a, b, a, b, a, b. Prints medians and the (b)/(a) ratio per round; writes JSON to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.live_server import free_port
+from tests.standin.fixtures import run_standin
+
+from bench.load import LoadResult, first_success, run_load
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+HOST = "127.0.0.1"
+CLIENT_ID = "6f1f8f0e-2b7c-4d5e-9a41-bench0000001"
+KINDS = ("bare", "full")
+LABEL = {"bare": "(a) bare SDK", "full": "(b) workout-mcp"}
+# With --pin (default on 2+ CPUs): the load generator (and the stand-in) on CPU 0, the server on CPU 1.
+DRIVER_CPU, SERVER_CPU = 0, 1
+
+
+@dataclass
+class ServerRun:
+    kind: str
+    round: int
+    cold_start_ms: float
+    loads: dict[int, LoadResult] = field(default_factory=dict)
+    rss_mib: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "round": self.round,
+            "cold_start_ms": round(self.cold_start_ms, 1),
+            "rss_mib": round(self.rss_mib, 1),
+            "loads": {str(c): r.summary() for c, r in self.loads.items()},
+        }
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_command(
+    kind: str, port: int, args: argparse.Namespace, standin_url: str, anon_key: str
+) -> list[str]:
+    command = [sys.executable, "-m", "bench.servers", kind, "--port", str(port)]
+    if kind == "full":
+        command += ["--supabase-url", standin_url, "--anon-key", anon_key, "--client-id", CLIENT_ID]
+        command += ["--log-level", args.log_level, "--log-file", args.log_file]
+        for patch in args.patch:
+            command += ["--patch", patch]
+        command += [f"--ablate-{a}" for a in args.ablate]
+    return command
+
+
+async def measure(
+    kind: str, round_no: int, args: argparse.Namespace, tokens: list[str], standin_url: str, anon_key: str
+) -> ServerRun:
+    port = free_port()
+    user_tokens: list[str | None] = list(tokens) if kind == "full" else [None]
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        server_command(kind, port, args, standin_url, anon_key),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=None if args.verbose else subprocess.DEVNULL,
+    )
+    if args.pin:
+        os.sched_setaffinity(proc.pid, {SERVER_CPU})
+    try:
+        ready = await first_success(HOST, port, user_tokens[0], deadline=started + args.start_timeout)
+        if ready is None:
+            raise RuntimeError(f"{kind} server did not answer a tools/call within {args.start_timeout} s")
+        run = ServerRun(kind=kind, round=round_no, cold_start_ms=(ready - started) * 1000)
+        warm = await run_load(
+            HOST, port, tokens=user_tokens, concurrency=16, requests=max(args.warmup, len(user_tokens)),
+            max_seconds=args.max_seconds, tag=f"w{round_no}",
+        )  # fmt: skip
+        if warm.errors:
+            raise RuntimeError(f"{kind} warm-up errors: {warm.first_error}")
+        for concurrency in args.concurrency:
+            count = args.requests if concurrency > 1 else args.requests_c1
+            cpu_before = cpu_seconds(proc.pid)
+            load = await run_load(
+                HOST, port, tokens=user_tokens, concurrency=concurrency, requests=count,
+                max_seconds=args.max_seconds, tag=f"{kind}{round_no}c{concurrency}",
+            )  # fmt: skip
+            load.server_cpu_s = cpu_seconds(proc.pid) - cpu_before
+            run.loads[concurrency] = load
+        run.rss_mib = rss_mib(proc.pid)
+        return run
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summarise(runs: list[ServerRun], concurrency: list[int]) -> dict[str, Any]:
+    by_kind = {k: [r for r in runs if r.kind == k] for k in KINDS}
+    out: dict[str, Any] = {"per_concurrency": {}, "cold_start_ms": {}, "rss_mib": {}}
+    for kind, kind_runs in by_kind.items():
+        out["cold_start_ms"][kind] = round(median([r.cold_start_ms for r in kind_runs]), 1)
+        out["rss_mib"][kind] = round(median([r.rss_mib for r in kind_runs]), 1)
+    for c in concurrency:
+        row: dict[str, Any] = {}
+        for kind, kind_runs in by_kind.items():
+            loads = [r.loads[c] for r in kind_runs]
+            row[kind] = {
+                "rps": round(median([x.rps for x in loads]), 1),
+                "p50_ms": round(median([x.percentile(0.5) for x in loads]), 3),
+                "p99_ms": round(median([x.percentile(0.99) for x in loads]), 3),
+                "errors": sum(x.errors for x in loads),
+                "cpu_us": round(median([x.cpu_us_per_request for x in loads]), 1),
+            }
+        ratios = [
+            b.loads[c].rps / a.loads[c].rps
+            for a, b in zip(by_kind["bare"], by_kind["full"], strict=True)
+            if a.loads[c].rps > 0
+        ]
+        row["ratio_per_round"] = [round(x, 3) for x in ratios]
+        row["ratio_median"] = round(median(ratios), 3)
+        # The same comparison in server CPU per request: (a)'s cost / (b)'s cost. On a busy machine this
+        # is far steadier than req/s; on an idle one the two agree (one worker is CPU-bound).
+        cpu_ratios = [
+            a.loads[c].cpu_us_per_request / b.loads[c].cpu_us_per_request
+            for a, b in zip(by_kind["bare"], by_kind["full"], strict=True)
+        ]
+        row["cpu_ratio_per_round"] = [round(x, 3) for x in cpu_ratios]
+        row["cpu_ratio_median"] = round(median(cpu_ratios), 3)
+        out["per_concurrency"][str(c)] = row
+    return out
+
+
+def table(summary: dict[str, Any]) -> str:
+    lines = [
+        "| concurrency | server | req/s (median) | p50 ms | p99 ms | errors | server CPU µs/req "
+        "| (b)/(a) req/s per round | median | (a)/(b) CPU µs/req per round | median |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|",
+    ]
+    for c, row in summary["per_concurrency"].items():
+        for kind in KINDS:
+            r = row[kind]
+            ratio = (", ".join(f"{x:.2f}" for x in row["ratio_per_round"]), f"**{row['ratio_median']:.2f}**")
+            cpu = (
+                ", ".join(f"{x:.2f}" for x in row["cpu_ratio_per_round"]),
+                f"**{row['cpu_ratio_median']:.2f}**",
+            )
+            extra = (*ratio, *cpu) if kind == "full" else ("", "", "", "")
+            lines.append(
+                f"| {c} | {LABEL[kind]} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+                f"{r['errors']} | {r['cpu_us']:.0f} | {' | '.join(extra)} |"
+            )
+    lines += [
+        "",
+        "| server | cold start ms (median) | RSS after load MiB (median) |",
+        "|---|---:|---:|",
+    ]
+    for kind in KINDS:
+        lines.append(
+            f"| {LABEL[kind]} | {summary['cold_start_ms'][kind]:.0f} | {summary['rss_mib'][kind]:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+async def bench(args: argparse.Namespace) -> int:
+    if args.pin:
+        os.sched_setaffinity(0, {DRIVER_CPU})
+    with run_standin() as standin:
+        users = [standin.add_user(f"bench-{i}@example.com") for i in range(args.users)]
+        tokens = [standin.mint(u, client_id=CLIENT_ID) for u in users]
+        runs: list[ServerRun] = []
+        for round_no in range(1, args.rounds + 1):
+            for kind in KINDS:
+                run = await measure(kind, round_no, args, tokens, standin.url, standin.anon_key)
+                runs.append(run)
+                loads = ", ".join(
+                    f"c{c}: {r.rps:.0f} req/s p50 {r.percentile(0.5):.2f} p99 {r.percentile(0.99):.2f} ms"
+                    f" cpu {r.cpu_us_per_request:.0f} µs/req ({r.errors} errors)"
+                    for c, r in run.loads.items()
+                )
+                print(
+                    f"round {round_no} {LABEL[kind]:<16} cold {run.cold_start_ms:.0f} ms, {loads}, "
+                    f"rss {run.rss_mib:.1f} MiB",
+                    flush=True,
+                )
+    summary = summarise(runs, args.concurrency)
+    print()
+    print(table(summary))
+    errors = sum(r.errors for run in runs for r in run.loads.values())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    variant = "-".join(
+        [*args.patch, *(f"no-{a}" for a in args.ablate)]
+        + ([args.log_level.lower()] if args.log_level != "INFO" else [])
+    )
+    out = RESULTS / f"bench-{stamp}{'-' + variant if variant else ''}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "when": stamp,
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "config": {k: v for k, v in vars(args).items()},
+                "summary": summary,
+                "runs": [r.to_json() for r in runs],
+                "errors": errors,
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwrote {out.relative_to(ROOT)}")
+    if errors:
+        print(f"FAILED: {errors} responses were wrong (see first_error in the JSON)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--users", type=int, default=200, help="simulated users, one token each")
+    parser.add_argument(
+        "--requests", type=int, default=6000, help="checked requests per run at concurrency > 1"
+    )
+    parser.add_argument(
+        "--requests-c1", type=int, default=2000, help="checked requests per run at concurrency 1"
+    )
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--max-seconds", type=float, default=30.0, help="upper bound per load run")
+    parser.add_argument("--start-timeout", type=float, default=30.0)
+    parser.add_argument("--log-level", default="INFO", help="(b)'s log level (INFO = as shipped)")
+    parser.add_argument("--log-file", default=os.devnull, help="where (b)'s JSON log lines go")
+    parser.add_argument("--patch", action="append", default=[], help="apply a bench.patches candidate to (b)")
+    parser.add_argument(
+        "--ablate",
+        action="append",
+        default=[],
+        choices=["auth", "rate-limit"],
+        help="switch a piece of (b) off",
+    )
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=(os.cpu_count() or 1) >= 2,
+        help="pin the load generator to CPU 0 and each server to CPU 1",
+    )
+    parser.add_argument("--verbose", action="store_true", help="show the servers' stderr")
+    args = parser.parse_args()
+    if args.rounds < 1 or args.rounds > 10:
+        parser.error("--rounds must be 1..10")
+    raise SystemExit(asyncio.run(bench(args)))
+
+
+if __name__ == "__main__":
+    main()
