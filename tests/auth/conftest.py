@@ -8,37 +8,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from mcp.server.auth.middleware.auth_context import get_access_token
 
+from tests.recording_store import RecordingStore
 from tests.standin import fixtures as standin_fixtures
 from tests.standin.fixtures import Standin, bound_socket, serve_on_socket
 from tests.standin.state import User
 from workout_mcp.app import create_app
 from workout_mcp.auth.verifier import SupabaseTokenVerifier
 from workout_mcp.config import Settings, load_settings
-from workout_mcp.store.base import Page
 
 CLIENT_ID = "9b0e5c1e-4a57-4c1e-9d55-3c5b1a7f0c11"
 OTHER_CLIENT_ID = "1f0d8a44-0b8e-4f35-8f7e-2a4e61f2b9aa"
 SECRET_KEY = "k3Q9vX2mN8pL5rT1wY7zA4bC6dE0fG2hJ9kM3nP5qS8"
-
-
-class RecordingStore:
-    """A store whose one read records who called it: proof that a request reached a tool, and as whom."""
-
-    def __init__(self) -> None:
-        self.callers: list[str | None] = []
-
-    async def list_workouts(self, *, since: Any, until: Any, limit: int, offset: int) -> Page[Any]:
-        token = get_access_token()
-        self.callers.append(token.subject if token else None)
-        return Page(items=[], total=0, offset=offset)
-
-    async def aclose(self) -> None:
-        return None
-
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(name)
 
 
 def auth_settings(sb: Standin, port: int, **overrides: Any) -> Settings:

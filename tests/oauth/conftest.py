@@ -13,35 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-from mcp.server.auth.middleware.auth_context import get_access_token
 
+from tests.recording_store import RecordingStore
 from tests.standin.fixtures import Standin, bound_socket, run_standin, serve_on_socket
 from tests.standin.oauth import OAuthClient, OAuthServerState, oauth_server
 from tests.standin.state import User
 from workout_mcp.app import create_app
 from workout_mcp.config import Settings, load_settings
-from workout_mcp.store.base import Page
 
 SECRET_KEY = "p7Hq2Zr9Lm4Tx8Vb1Nc6Jd3Kf5Wg0Ys2Ue7Ia4Ob9Qh"
 PASSWORD = "correct horse battery staple"
-
-
-class RecordingStore:
-    """A store whose one read records who called it: proof a tool ran, and as whom."""
-
-    def __init__(self) -> None:
-        self.callers: list[str | None] = []
-
-    async def list_workouts(self, *, since: Any, until: Any, limit: int, offset: int) -> Page[Any]:
-        token = get_access_token()
-        self.callers.append(token.subject if token else None)
-        return Page(items=[], total=0, offset=offset)
-
-    async def aclose(self) -> None:
-        return None
-
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(name)
 
 
 @dataclass
