@@ -6,12 +6,13 @@ become tool errors whose text tells the model what to fix; nothing else reaches 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal, TypeVar
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import MCPServer, RequestStateSecurity
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field, ValidationError
@@ -86,6 +87,17 @@ def _utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+def request_state_security(settings: Settings) -> RequestStateSecurity | None:
+    """With several Fly machines, a 2026-07-28 `requestState` sealed on one must open on another: derive
+    the SDK's keys from SECRET_KEY (and its predecessor) instead of a per-process random key."""
+    secrets = [k.get_secret_value() for k in (settings.secret_key, settings.secret_key_previous) if k]
+    if not secrets:
+        return None
+    return RequestStateSecurity(
+        keys=[hashlib.sha256(b"workout-mcp/request-state/v1\0" + s.encode()).digest() for s in secrets]
+    )
+
+
 def build_mcp_server(
     settings: Settings, store: WorkoutStore, *, today: Callable[[], date] = _utc_today
 ) -> MCPServer:
@@ -96,6 +108,7 @@ def build_mcp_server(
         version=__version__,
         instructions=INSTRUCTIONS,
         middleware=[ToolAuditMiddleware()],
+        request_state_security=request_state_security(settings),
     )
 
     @mcp.tool(title="List workouts", annotations=READ)
