@@ -295,6 +295,33 @@ async def test_expired_token_is_auth_expired_and_never_leaks_the_token(h: Harnes
     assert token not in str(caught.value) and "PGRST" not in str(caught.value)
 
 
+async def test_a_refused_session_token_is_refreshed_once_and_the_call_retried(h: Harness) -> None:
+    user = h.supa.add_user()
+    stale = h.supa.mint(user, exp=int(time.time()) - 3600, iat=int(time.time()) - 7200)
+    tokens = [stale]
+    refreshed: list[bool] = []
+
+    async def token() -> str:
+        return tokens[-1]
+
+    def on_rejected() -> None:
+        refreshed.append(True)
+        tokens.append(h.supa.mint(user))
+
+    store = SupabaseStore(h.client, h.supa.url, h.supa.anon_key, token=token, on_auth_rejected=on_rejected)
+    saved = await store.add_exercise(NewExercise(name="Landmine Press"))
+    assert saved.custom and refreshed == [True]
+    store_always_stale = SupabaseStore(
+        h.client, h.supa.url, h.supa.anon_key, token=lambda: _const(stale), on_auth_rejected=lambda: None
+    )
+    with pytest.raises(AuthExpired):
+        await store_always_stale.list_workouts(since=None, until=None, limit=5, offset=0)
+
+
+async def _const(value: str) -> str:
+    return value
+
+
 async def test_token_signed_by_an_unknown_key_is_auth_expired(h: Harness) -> None:
     from tests.standin.keys import SigningKey
 

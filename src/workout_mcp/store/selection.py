@@ -35,11 +35,21 @@ def open_store(settings: Settings, client: httpx.AsyncClient) -> WorkoutStore:
         raise ValueError("SUPABASE_URL and SUPABASE_ANON_KEY are required for the Supabase store")
     anon_key = settings.supabase_anon_key.get_secret_value()
     if settings.mcp_transport == "http":
-        token = request_access_token
-    else:
-        from workout_mcp.store.session import SupabaseSession
+        return SupabaseStore(
+            client,
+            settings.supabase_url,
+            anon_key,
+            token=request_access_token,
+            timeout=settings.upstream_timeout_seconds,
+        )
+    from workout_mcp.store.session import SupabaseSession
 
-        token = SupabaseSession.from_settings(settings, client).access_token
+    session = SupabaseSession.from_settings(settings, client)
     return SupabaseStore(
-        client, settings.supabase_url, anon_key, token=token, timeout=settings.upstream_timeout_seconds
+        client,
+        settings.supabase_url,
+        anon_key,
+        token=session.access_token,
+        timeout=settings.upstream_timeout_seconds,
+        on_auth_rejected=session.invalidate,
     )

@@ -125,8 +125,10 @@ class SupabaseStore:
         read_attempts: int = 2,
         retry_backoff: float = 0.1,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_auth_rejected: Callable[[], None] | None = None,
     ) -> None:
         self._client = client
+        self._on_auth_rejected = on_auth_rejected
         self._rest = supabase_url.rstrip("/") + "/rest/v1"
         self._anon_key = anon_key
         self._token = token
@@ -138,6 +140,31 @@ class SupabaseStore:
     # --- transport ---------------------------------------------------------------------------------
 
     async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        read: bool,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        prefer: str | None = None,
+    ) -> Any:
+        try:
+            return await self._send(
+                method, path, what=what, read=read, json=json, params=params, prefer=prefer
+            )
+        except AuthExpired:
+            if self._on_auth_rejected is None:
+                raise
+            # The stdio session's token was refused (clock skew, a revoked session): PostgREST did nothing
+            # on a 401, so one retry with a freshly refreshed token is safe for writes too.
+            self._on_auth_rejected()
+            return await self._send(
+                method, path, what=what, read=read, json=json, params=params, prefer=prefer
+            )
+
+    async def _send(
         self,
         method: str,
         path: str,
