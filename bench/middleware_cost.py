@@ -92,6 +92,7 @@ async def measure(args: argparse.Namespace) -> None:
     from workout_mcp.auth.middleware import BearerAuthMiddleware
     from workout_mcp.config import load_settings
     from workout_mcp.http.access_log import AccessLogMiddleware
+    from workout_mcp.http.cors import CORSWithoutOriginShortcut
     from workout_mcp.http.security_headers import SecurityHeadersMiddleware
     from workout_mcp.logs import configure_logging
     from workout_mcp.ratelimit import RateLimitMiddleware, build_rate_limits
@@ -117,6 +118,18 @@ async def measure(args: argparse.Namespace) -> None:
         "AccessLogMiddleware (log line at INFO)": (AccessLogMiddleware(trivial), nothing, None),
         "CORSMiddleware (no Origin header)": (
             CORSMiddleware(
+                trivial,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                allow_headers=MCP_REQUEST_HEADERS,
+                expose_headers=MCP_EXPOSED_HEADERS,
+                max_age=600,
+            ),
+            nothing,
+            None,
+        ),
+        "CORSWithoutOriginShortcut (no Origin header)": (
+            CORSWithoutOriginShortcut(
                 trivial,
                 allow_origins=settings.allowed_origins,
                 allow_methods=["GET", "POST", "DELETE", "OPTIONS"],

@@ -143,48 +143,8 @@ def mcp_route_first(app: Any) -> Any:
     return app
 
 
-# --- one log line per request (src/workout_mcp/http/access_log.py + surface/audit.py) ---------------
-@patch("one-log-line")
-def one_log_line() -> None:
-    """The tool-audit fields (tool, outcome, sizes) ride on the request's access line instead of a second
-    line: the access-log middleware puts a dict in a ContextVar (the SDK's handler task copies the
-    context, so it sees the same dict), the audit middleware fills it, the access line carries it. A tool
-    call outside HTTP (stdio) still gets its own audit line."""
-    import contextvars
-
-    from workout_mcp.http import access_log
-    from workout_mcp.surface import audit
-
-    fields: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
-        "audit_fields", default=None
-    )
-    real_access, real_audit = access_log.log, audit.log
-
-    class AuditShim:
-        def info(self, msg: str, *, extra: dict[str, Any]) -> None:
-            target = fields.get()
-            if target is None:
-                real_audit.info(msg, extra=extra)
-            else:
-                target.update(extra)
-
-    class AccessShim:
-        def info(self, msg: str, *, extra: dict[str, Any]) -> None:
-            target = fields.get()
-            real_access.info(msg, extra={**extra, **target} if target else extra)
-
-    audit.log = AuditShim()  # type: ignore[assignment]
-    access_log.log = AccessShim()  # type: ignore[assignment]
-    original_call = access_log.AccessLogMiddleware.__call__
-
-    async def __call__(self: Any, scope: Any, receive: Any, send: Any) -> None:
-        token = fields.set({} if scope["type"] == "http" else None)
-        try:
-            await original_call(self, scope, receive, send)
-        finally:
-            fields.reset(token)
-
-    access_log.AccessLogMiddleware.__call__ = __call__  # type: ignore[method-assign]
+# `one-log-line` and `access-line-direct` shipped (the access line carries the audit fields and is written
+# by `JsonLinesHandler.write_fields` in src/workout_mcp/logs.py), so they are no longer patches.
 
 
 # --- ablations: switch one layer off entirely, to see what it costs in place (not recommendations) ----
@@ -213,7 +173,10 @@ def ablate_security_headers() -> None:
 def ablate_cors() -> None:
     from starlette.middleware.cors import CORSMiddleware
 
+    from workout_mcp.http.cors import CORSWithoutOriginShortcut
+
     _pass_through(CORSMiddleware)
+    _pass_through(CORSWithoutOriginShortcut)
 
 
 @patch("ablate-audit")
@@ -224,44 +187,3 @@ def ablate_audit() -> None:
         return await call_next(ctx)
 
     ToolAuditMiddleware.__call__ = __call__  # type: ignore[method-assign]
-
-
-@patch("access-line-direct")
-def access_line_direct() -> None:
-    """The access line (the one line every request writes) skips the logging machinery (LogRecord,
-    handler lock, filter walk over ~25 attributes, formatter): one dict, the same redaction of string
-    values, one json.dumps, one write to the root handler's stream. Same fields, same level check.
-    List it before `one-log-line` so the merged line takes this path."""
-    import json
-    import logging
-    import time
-
-    from workout_mcp import logs
-    from workout_mcp.http import access_log
-
-    logger = access_log.log
-    redact = logs._redact_value
-
-    class DirectAccessLog:
-        def info(self, msg: str, *, extra: dict[str, Any]) -> None:
-            if not logger.isEnabledFor(logging.INFO):
-                return
-            now = time.time()
-            line: dict[str, Any] = {
-                "time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-                + f",{int(now % 1 * 1000):03d}",
-                "level": "INFO",
-                "logger": logger.name,
-                "message": msg,
-            }
-            for key, value in extra.items():
-                line[key] = redact(key, value)
-            line["request_id"] = logs.request_id_var.get()
-            if line.get("user_id") is None:
-                line["user_id"] = logs.user_id_var.get()
-            handler = logging.getLogger().handlers[0]
-            stream = handler.stream  # type: ignore[attr-defined]
-            stream.write(json.dumps(line, default=str) + "\n")
-            stream.flush()
-
-    access_log.log = DirectAccessLog()  # type: ignore[assignment]

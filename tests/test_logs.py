@@ -5,8 +5,10 @@ import json
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from workout_mcp.logs import configure_logging, redact_text, request_id_var
+from workout_mcp.logs import _SECRET_TEXT, configure_logging, log_fields, redact_text, request_id_var
 
 JWT = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXZhbHVl"
 
@@ -55,3 +57,96 @@ def test_tokens_codes_and_secrets_never_reach_the_log(captured: io.StringIO) -> 
 def test_redact_text_keeps_ordinary_words() -> None:
     assert redact_text("logged 5 sets of squat") == "logged 5 sets of squat"
     assert "pw" not in redact_text("redis://default:pw@host:6379")
+
+
+FRAGMENTS = st.sampled_from(
+    [
+        "Bearer ",
+        "bearer\\t",
+        "eyJ",
+        "eyJhbGciOi.eyJzdWIiOiJ4.sig",
+        "sb_secret_",
+        "sb_publishable_x",
+        "code=",
+        "state=",
+        "access_token=",
+        "Password=",
+        "client_secret=",
+        "code_verifier=",
+        "redis://u:p@h",
+        "rediss://:x@",
+        "=",
+        "&",
+        " ",
+        "abc",
+        "Token",
+        "?",
+        '"',
+        "'",
+    ]
+)
+
+
+def slow_redact(text: str) -> str:
+    for pattern, replacement in _SECRET_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=12).map("".join))
+def test_the_redaction_shortcut_never_changes_the_result(text: str) -> None:
+    assert redact_text(text) == slow_redact(text)
+
+
+def _line_via_logging(fields: dict[str, object]) -> dict[str, object]:
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    logging.getLogger("workout_mcp.access").info("request", extra=fields)
+    return json.loads(stream.getvalue())
+
+
+def _line_via_shortcut(fields: dict[str, object]) -> dict[str, object]:
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    log_fields(logging.getLogger("workout_mcp.access"), logging.INFO, "request", fields)
+    return json.loads(stream.getvalue())
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"method": "POST", "path": "/mcp", "status": 200, "duration_ms": 1.5, "user_id": "u-1"},
+        {"method": "GET", "path": f"/oauth/callback?code={JWT}", "status": 302, "user_id": None},
+        {
+            "method": "POST",
+            "path": "/mcp",
+            "status": 401,
+            "tool": "log_workout",
+            "refresh_token": "rt",
+            "note": "ü ✓",
+        },
+        {
+            "method": "POST",
+            "path": "/mcp",
+            "status": 200,
+            "nested": {"password": "pw", "ok": [1, "Bearer abc"]},
+        },
+    ],
+)
+def test_the_access_line_shortcut_writes_what_logging_would(fields: dict[str, object]) -> None:
+    token = request_id_var.set("req-abcdef")
+    try:
+        slow, fast = _line_via_logging(dict(fields)), _line_via_shortcut(dict(fields))
+    finally:
+        request_id_var.reset(token)
+        configure_logging("WARNING")
+    slow.pop("time"), fast.pop("time")
+    assert fast == slow
+    assert JWT not in json.dumps(fast) and "rt" != fast.get("refresh_token")
+
+
+def test_the_access_line_falls_back_to_logging_for_values_json_cannot_hold(captured: io.StringIO) -> None:
+    log_fields(logging.getLogger("workout_mcp.access"), logging.INFO, "request", {"when": object()})
+    [line] = lines(captured)
+    assert line["message"] == "request" and "when" in line

@@ -21,7 +21,6 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -31,6 +30,7 @@ from workout_mcp import __version__
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings, is_loopback_host
 from workout_mcp.http.access_log import AccessLogMiddleware
+from workout_mcp.http.cors import CORSWithoutOriginShortcut
 from workout_mcp.http.public_cors import PublicDiscoveryPreflight
 from workout_mcp.http.security_headers import SecurityHeadersMiddleware
 from workout_mcp.store.base import WorkoutStore
@@ -136,43 +136,19 @@ def create_app(
         services.sealer = Sealer(secrets)
     services.health_checks["store"] = lambda: {"status": "ok", "kind": type(workout_store).__name__}
 
+    endpoint = McpEndpoint(mcp)
+    # `/mcp` first: Starlette tries routes in order, and nearly every request is for it.
     routes: list[BaseRoute] = [
+        Route("/mcp", endpoint),
+        Route("/mcp/", endpoint),
         Route("/", index, methods=["GET"]),
         Route("/health", health, methods=["GET", "HEAD"]),
     ]
-    # -- auth routes (resource-server metadata, OAuth facade, consent page) -------------------------
-    from workout_mcp.auth.metadata import protected_resource_routes, resource_metadata_url
-    from workout_mcp.auth.middleware import BearerAuthMiddleware
-    from workout_mcp.auth.verifier import SupabaseTokenVerifier
-
-    token_verifier: SupabaseTokenVerifier | None = None
-    if settings.auth_enabled:
-        # Lazy: the first JWKS fetch happens on the first token, so start-up never waits on Supabase.
-        token_verifier = SupabaseTokenVerifier.from_settings(settings, client)
-        services.token_verifier = token_verifier
-        services.health_checks["jwks"] = token_verifier.health
-        routes += protected_resource_routes(settings)
-    # -- end auth routes ----------------------------------------------------------------------------
-    # -- oauth facade routes (/.well-known/oauth-authorization-server, /oauth/*) -------------------
-    if settings.auth_enabled and services.sealer is not None:
-        from workout_mcp.auth.oauth import oauth_facade_routes
-
-        routes += oauth_facade_routes(settings, services.sealer, client)
-    # -- end oauth facade routes --------------------------------------------------------------------
-    # -- consent routes (/oauth/consent) ----------------------------------------------------------
-    if settings.auth_enabled:
-        from workout_mcp.auth.consent import consent_routes
-
-        routes += consent_routes(settings)
-    # -- end consent routes -------------------------------------------------------------------------
-    endpoint = McpEndpoint(mcp)
-    routes += [Route("/mcp", endpoint), Route("/mcp/", endpoint)]
-
     middleware = [
         Middleware(AccessLogMiddleware),
         Middleware(PublicDiscoveryPreflight),
         Middleware(
-            CORSMiddleware,
+            CORSWithoutOriginShortcut,
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
             allow_headers=MCP_REQUEST_HEADERS,
@@ -181,34 +157,12 @@ def create_app(
         ),
         Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
     ]
-    # -- auth middleware ----------------------------------------------------------------------------
-    if token_verifier is not None:
-        middleware.append(
-            Middleware(
-                BearerAuthMiddleware,
-                verifier=token_verifier,
-                resource_metadata_url=resource_metadata_url(settings),
-            )
-        )
-    # -- end auth middleware ------------------------------------------------------------------------
-    # -- rate-limit middleware ----------------------------------------------------------------------
+    if settings.auth_enabled:
+        identity_routes, bearer_auth = identity(settings, services)
+        routes += identity_routes
+        middleware.append(bearer_auth)
     if settings.rate_limit_enabled:
-        from workout_mcp.ratelimit import RateLimitMiddleware, build_rate_limits
-
-        rate_limits = build_rate_limits(settings)
-        services.health_checks["rate_limit"] = rate_limits.health
-        services.closers.append(rate_limits.aclose)
-        middleware.append(
-            Middleware(
-                RateLimitMiddleware,
-                limits=rate_limits,
-                count=settings.rate_limit_count,
-                local_user=None if settings.auth_enabled else "local",
-                trusted_proxies=settings.forwarded_allow_ips,
-                max_body_bytes=settings.max_body_bytes,
-            )
-        )
-    # -- end rate-limit middleware ------------------------------------------------------------------
+        middleware.append(rate_limit_middleware(settings, services))
     middleware.append(Middleware(AuthContextMiddleware))
 
     @contextlib.asynccontextmanager
@@ -228,6 +182,47 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.services = services
     return app
+
+
+def identity(settings: Settings, services: Services) -> tuple[list[BaseRoute], Middleware]:
+    """Resource-server metadata, the OAuth facade, the consent page, and the bearer check on `/mcp`."""
+    from workout_mcp.auth.consent import consent_routes
+    from workout_mcp.auth.metadata import protected_resource_routes, resource_metadata_url
+    from workout_mcp.auth.middleware import BearerAuthMiddleware
+    from workout_mcp.auth.oauth import oauth_facade_routes
+    from workout_mcp.auth.verifier import SupabaseTokenVerifier
+
+    if services.sealer is None:  # config.problems() makes SECRET_KEY required whenever auth is on
+        raise ValueError("SECRET_KEY is required when authentication is enabled")
+    # The first JWKS fetch happens on the first token, so start-up never waits on Supabase.
+    verifier = SupabaseTokenVerifier.from_settings(settings, services.http)
+    services.token_verifier = verifier
+    services.health_checks["jwks"] = verifier.health
+    routes = [
+        *protected_resource_routes(settings),
+        *oauth_facade_routes(settings, services.sealer, services.http),
+        *consent_routes(settings),
+    ]
+    bearer = Middleware(
+        BearerAuthMiddleware, verifier=verifier, resource_metadata_url=resource_metadata_url(settings)
+    )
+    return routes, bearer
+
+
+def rate_limit_middleware(settings: Settings, services: Services) -> Middleware:
+    from workout_mcp.ratelimit import RateLimitMiddleware, build_rate_limits
+
+    limits = build_rate_limits(settings)
+    services.health_checks["rate_limit"] = limits.health
+    services.closers.append(limits.aclose)
+    return Middleware(
+        RateLimitMiddleware,
+        limits=limits,
+        count=settings.rate_limit_count,
+        local_user=None if settings.auth_enabled else "local",
+        trusted_proxies=settings.forwarded_allow_ips,
+        max_body_bytes=settings.max_body_bytes,
+    )
 
 
 async def index(request: Request) -> Response:

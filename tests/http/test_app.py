@@ -146,3 +146,17 @@ def test_discovery_preflight_is_open_to_any_origin(live: LiveServer) -> None:
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-allow-headers"] == "mcp-protocol-version"
+
+
+async def test_a_tool_call_writes_one_line_with_its_audit_fields(
+    live: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    async with Client(f"{live.url}/mcp", mode="legacy") as client:  # type: ignore[arg-type]
+        await client.call_tool("search_exercises", {"query": "squat"})
+    lines = [r for r in caplog.records if r.name == "workout_mcp.access" and getattr(r, "tool", None)]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line.tool == "search_exercises" and line.outcome == "ok"
+    assert line.status == 200 and line.arguments_bytes > 0 and line.result_bytes > 0
+    assert not [r for r in caplog.records if r.name == "workout_mcp.audit"]

@@ -1,4 +1,7 @@
-"""One audit line per tool call: tool, outcome, duration, sizes; never argument or result values."""
+"""An audit record per tool call: tool, outcome, duration, sizes; never argument or result values.
+
+Over HTTP it rides on the request's access line; over stdio it is a line of its own.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import time
 from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+
+from workout_mcp.logs import audit_fields_var
 
 log = logging.getLogger("workout_mcp.audit")
 
@@ -49,13 +54,15 @@ class ToolAuditMiddleware:
             outcome = "tool_error" if _is_error(result) else "ok"
             return result
         finally:
-            log.info(
-                "tool call",
-                extra={
-                    "tool": tool,
-                    "outcome": outcome,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "arguments_bytes": args_size,
-                    "result_bytes": _result_size(result),
-                },
-            )
+            fields = {
+                "tool": tool,
+                "outcome": outcome,
+                "tool_duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "arguments_bytes": args_size,
+                "result_bytes": _result_size(result),
+            }
+            request_line = audit_fields_var.get()
+            if request_line is not None:
+                request_line.update(fields)
+            else:
+                log.info("tool call", extra=fields)
