@@ -40,13 +40,13 @@ RUN useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-creat
       --shell /usr/sbin/nologin app
 
 COPY --from=builder /opt/venv /opt/venv
-COPY --from=builder /build/dist/ /tmp/dist/
+COPY --from=builder /build/dist/ /wheels/
 # Bytecode is compiled here, once, instead of on every cold start: the runtime user cannot write
 # __pycache__ and PYTHONDONTWRITEBYTECODE forbids it, so without this every scale-from-zero start would
 # compile the SDK and the stdlib from source (the official slim image ships the stdlib without .pyc).
 # unchecked-hash .pyc files are loaded without stat-ing their sources: nothing in an image changes.
-RUN /opt/venv/bin/pip install --no-deps --no-compile /tmp/dist/*.whl \
- && rm -rf /tmp/dist \
+RUN /opt/venv/bin/pip install --no-deps --no-compile /wheels/*.whl \
+ && rm -rf /wheels \
  && python -m compileall -q -f -j 0 --invalidation-mode unchecked-hash \
       /usr/local/lib/python3.11 /opt/venv/lib/python3.11/site-packages >/dev/null
 

@@ -6,7 +6,7 @@ For each server, `--runs` times: process start -> first `/health` 200, -> first 
 
     .venv/bin/python bench/startup.py                      # auth via the Supabase stand-in when it can
     .venv/bin/python bench/startup.py --mode none          # AUTH_MODE=none, local SQLite store
-    .venv/bin/python bench/startup.py --python /tmp/venv/bin/python   # e.g. a fresh, image-like venv
+    .venv/bin/python bench/startup.py --python <fresh-venv>/bin/python   # e.g. a fresh, image-like venv
 
 `--mode auth` (the default `auto` picks it when PostgreSQL at DATABASE_URL is reachable) runs the
 Supabase stand-in (auth + PostgREST over a throwaway database) in this process and sends a minted
