@@ -603,15 +603,7 @@ class ConsentPage:
             return self._unavailable(browser, authorization_id)
         except UpstreamRejected as exc:
             if exc.status in (401, 403):
-                browser.clear_cookies.append(SESSION_COOKIE)
-                browser.session = None
-                return self._render(
-                    "signin.html",
-                    browser,
-                    sealer=sealer,
-                    authorization_id=authorization_id,
-                    notice="Your sign-in expired. Please sign in again.",
-                )
+                return self._sign_in_again(browser, sealer, authorization_id, status=200)
             if exc.status == 400:
                 # "Cannot be processed": already answered; or auto-approved on an earlier load and now
                 # waiting for the person (a reload); or supabase/auth#2820 (400 for `resource`,
@@ -813,14 +805,7 @@ class ConsentPage:
                 browser, 400, "Something went wrong", "Choose Allow or Deny.", retry_id=authorization_id
             )
         if browser.session is None:
-            return self._render(
-                "signin.html",
-                browser,
-                status=401,
-                sealer=sealer,
-                authorization_id=authorization_id,
-                notice="Your sign-in expired. Please sign in again.",
-            )
+            return self._sign_in_again(browser, sealer, authorization_id)
         user_id, token = str(browser.session.get("s")), str(browser.session.get("t"))
         key = _digest(f"{authorization_id}\x00{user_id}\x00{action}")
 
@@ -862,16 +847,7 @@ class ConsentPage:
             return self._unavailable(browser, authorization_id)
         except UpstreamRejected as exc:
             if exc.status in (401, 403):
-                browser.clear_cookies.append(SESSION_COOKIE)
-                browser.session = None
-                return self._render(
-                    "signin.html",
-                    browser,
-                    status=401,
-                    sealer=sealer,
-                    authorization_id=authorization_id,
-                    notice="Your sign-in expired. Please sign in again.",
-                )
+                return self._sign_in_again(browser, sealer, authorization_id)
             if exc.status == 400:
                 return self._already_answered(browser)
             return self._expired(browser)
@@ -879,6 +855,21 @@ class ConsentPage:
             self._remember(request, sealer, browser, user_id)
         self._mark_done(browser, sealer, authorization_id, user_id, action, url)
         return self._redirect(url, browser)
+
+    def _sign_in_again(
+        self, browser: _Browser, sealer: Sealer, authorization_id: str, *, status: int = 401
+    ) -> Response:
+        """The session is gone or Supabase refused its token: drop it and show the sign-in form."""
+        browser.clear_cookies.append(SESSION_COOKIE)
+        browser.session = None
+        return self._render(
+            "signin.html",
+            browser,
+            status=status,
+            sealer=sealer,
+            authorization_id=authorization_id,
+            notice="Your sign-in expired. Please sign in again.",
+        )
 
     def _done_answer(
         self, request: Request, sealer: Sealer, authorization_id: str, user_id: str, action: str
