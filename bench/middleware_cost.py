@@ -92,7 +92,7 @@ async def measure(args: argparse.Namespace) -> None:
     from workout_mcp.auth.middleware import BearerAuthMiddleware
     from workout_mcp.config import load_settings
     from workout_mcp.http.access_log import AccessLogMiddleware
-    from workout_mcp.http.cors import CORSWithoutOriginShortcut
+    from workout_mcp.http.cors import AppCORSMiddleware
     from workout_mcp.http.security_headers import SecurityHeadersMiddleware
     from workout_mcp.logs import configure_logging
     from workout_mcp.ratelimit import RateLimitMiddleware, build_rate_limits
@@ -128,8 +128,8 @@ async def measure(args: argparse.Namespace) -> None:
             nothing,
             None,
         ),
-        "CORSWithoutOriginShortcut (no Origin header)": (
-            CORSWithoutOriginShortcut(
+        "AppCORSMiddleware (no Origin header)": (
+            AppCORSMiddleware(
                 trivial,
                 allow_origins=settings.allowed_origins,
                 allow_methods=["GET", "POST", "DELETE", "OPTIONS"],

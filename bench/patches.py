@@ -173,10 +173,10 @@ def ablate_security_headers() -> None:
 def ablate_cors() -> None:
     from starlette.middleware.cors import CORSMiddleware
 
-    from workout_mcp.http.cors import CORSWithoutOriginShortcut
+    from workout_mcp.http.cors import AppCORSMiddleware
 
     _pass_through(CORSMiddleware)
-    _pass_through(CORSWithoutOriginShortcut)
+    _pass_through(AppCORSMiddleware)
 
 
 @patch("ablate-audit")

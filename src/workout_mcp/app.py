@@ -30,8 +30,7 @@ from workout_mcp import __version__
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings, is_loopback_host
 from workout_mcp.http.access_log import AccessLogMiddleware
-from workout_mcp.http.cors import CORSWithoutOriginShortcut
-from workout_mcp.http.public_cors import PublicDiscoveryPreflight
+from workout_mcp.http.cors import AppCORSMiddleware
 from workout_mcp.http.security_headers import SecurityHeadersMiddleware
 from workout_mcp.store.base import WorkoutStore
 from workout_mcp.store.selection import open_store
@@ -146,9 +145,8 @@ def create_app(
     ]
     middleware = [
         Middleware(AccessLogMiddleware),
-        Middleware(PublicDiscoveryPreflight),
         Middleware(
-            CORSWithoutOriginShortcut,
+            AppCORSMiddleware,
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
             allow_headers=MCP_REQUEST_HEADERS,

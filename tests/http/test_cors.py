@@ -8,7 +8,7 @@ import pytest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
-from workout_mcp.http.cors import CORSWithoutOriginShortcut
+from workout_mcp.http.cors import AppCORSMiddleware
 
 OPTIONS: dict[str, Any] = {
     "allow_origins": ["https://claude.ai"],
@@ -64,7 +64,7 @@ async def run(
 async def test_same_answer_as_starlette(
     request_headers: list[tuple[bytes, bytes]], response_headers: list[tuple[bytes, bytes]]
 ) -> None:
-    ours = await run(CORSWithoutOriginShortcut(app_with(response_headers), **OPTIONS), request_headers)
+    ours = await run(AppCORSMiddleware(app_with(response_headers), **OPTIONS), request_headers)
     theirs = await run(CORSMiddleware(app_with(response_headers), **OPTIONS), request_headers)
     assert [(m["type"], m.get("status"), sorted(m.get("headers", []))) for m in ours] == [
         (m["type"], m.get("status"), sorted(m.get("headers", []))) for m in theirs

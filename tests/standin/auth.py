@@ -72,6 +72,17 @@ def _bearer(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def bearer_claims(request: Request, state: StandinState) -> dict[str, Any] | Response:
+    """The verified claims of the request's user token, or GoTrue's error answer."""
+    token = _bearer(request)
+    if token is None:
+        return gotrue_error(request, 401, "no_authorization", "This endpoint requires a valid Bearer token")
+    try:
+        return state.verify_access_token(token)
+    except StandinAuthError as exc:
+        return gotrue_error(request, exc.status, exc.error_code, exc.msg)
+
+
 def auth_routes(state: StandinState) -> list[BaseRoute]:
     async def jwks(request: Request) -> Response:
         state.jwks_fetches += 1
@@ -185,15 +196,9 @@ def auth_routes(state: StandinState) -> list[BaseRoute]:
     async def user(request: Request) -> Response:
         if (refused := require_apikey(request, state)) is not None:
             return refused
-        token = _bearer(request)
-        if token is None:
-            return gotrue_error(
-                request, 401, "no_authorization", "This endpoint requires a valid Bearer token"
-            )
-        try:
-            claims = state.verify_access_token(token)
-        except StandinAuthError as exc:
-            return gotrue_error(request, exc.status, exc.error_code, exc.msg)
+        claims = bearer_claims(request, state)
+        if isinstance(claims, Response):
+            return claims
         return JSONResponse(state.users[claims["sub"]].to_json())
 
     async def otp(request: Request) -> Response:
@@ -244,15 +249,9 @@ def auth_routes(state: StandinState) -> list[BaseRoute]:
     async def logout(request: Request) -> Response:
         if (refused := require_apikey(request, state)) is not None:
             return refused
-        token = _bearer(request)
-        if token is None:
-            return gotrue_error(
-                request, 401, "no_authorization", "This endpoint requires a valid Bearer token"
-            )
-        try:
-            claims = state.verify_access_token(token)
-        except StandinAuthError as exc:
-            return gotrue_error(request, exc.status, exc.error_code, exc.msg)
+        claims = bearer_claims(request, state)
+        if isinstance(claims, Response):
+            return claims
         scope = request.query_params.get("scope", "global")
         current = str(claims.get("session_id"))
         for session in list(state.sessions.values()):

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from tests.standin.auth import PREFIX, gotrue_error
+from tests.standin.auth import PREFIX, bearer_claims, gotrue_error
 from tests.standin.keys import sign
 from tests.standin.state import StandinAuthError, StandinState
 
@@ -141,11 +141,6 @@ def _s256(verifier: str) -> str:
 def _with_query(uri: str, params: dict[str, str | None]) -> str:
     extra = urlencode({k: v for k, v in params.items() if v is not None})
     return f"{uri}{'&' if '?' in uri else '?'}{extra}"
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _is_uuid(value: str) -> bool:
@@ -329,15 +324,9 @@ def oauth_routes(state: StandinState) -> list[BaseRoute]:
 
     # --- consent API (user Bearer) -------------------------------------------------------------------
     def user_of(request: Request) -> str | Response:
-        token = _bearer(request)
-        if token is None:
-            return gotrue_error(
-                request, 401, "no_authorization", "This endpoint requires a valid Bearer token"
-            )
-        try:
-            claims = state.verify_access_token(token)
-        except StandinAuthError as exc:
-            return gotrue_error(request, exc.status, exc.error_code, exc.msg)
+        claims = bearer_claims(request, state)
+        if isinstance(claims, Response):
+            return claims
         origin = request.headers.get("origin")
         if origin is not None:
             site = urlsplit(server.site_url)
@@ -554,15 +543,9 @@ def oauth_routes(state: StandinState) -> list[BaseRoute]:
         )
 
     async def userinfo(request: Request) -> Response:
-        token = _bearer(request)
-        if token is None:
-            return gotrue_error(
-                request, 401, "no_authorization", "This endpoint requires a valid Bearer token"
-            )
-        try:
-            claims = state.verify_access_token(token)
-        except StandinAuthError as exc:
-            return gotrue_error(request, exc.status, exc.error_code, exc.msg)
+        claims = bearer_claims(request, state)
+        if isinstance(claims, Response):
+            return claims
         user = state.users[claims["sub"]]
         return JSONResponse({"sub": user.id, "email": user.email, "email_verified": user.confirmed})
 

@@ -74,6 +74,14 @@ class UpstreamUnavailable(StoreError):
     """Supabase timed out, was unreachable, or answered with a 5xx or a malformed body."""
 
 
+def check_page(limit: int, offset: int) -> None:
+    """The paging bounds every store enforces (the tools bound the upper end)."""
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1")
+    if offset < 0:
+        raise InvalidInput("offset must not be negative")
+
+
 @runtime_checkable
 class WorkoutStore(Protocol):
     """Everything the tools need. `exercise` arguments are an exercise id or name (case-insensitive)."""

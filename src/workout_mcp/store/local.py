@@ -41,6 +41,7 @@ from workout_mcp.store.base import (
     Page,
     StoreError,
     UserIdSource,
+    check_page,
 )
 from workout_mcp.store.catalogue import catalogue_exercises
 
@@ -254,13 +255,6 @@ class _Lift(NamedTuple):
     is_warmup: bool
 
 
-def _check_page(limit: int, offset: int) -> None:
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative")
-
-
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -368,7 +362,7 @@ class LocalStore:
         self, *, since: datetime | None, until: datetime | None, limit: int, offset: int
     ) -> Page[WorkoutListItem]:
         """Workouts started in [since, until), newest first, with set counts and working-set volume."""
-        _check_page(limit, offset)
+        check_page(limit, offset)
         user = self._user()
         where = "user_id = ? AND (? IS NULL OR started_at >= ?) AND (? IS NULL OR started_at < ?)"
         lo = None if since is None else _ts(since)
@@ -425,7 +419,7 @@ class LocalStore:
         self, exercise: str, *, since: datetime | None, limit: int, offset: int
     ) -> tuple[Exercise, Page[SetRecord]]:
         """Sets of one exercise, newest workout first and each workout's sets in order."""
-        _check_page(limit, offset)
+        check_page(limit, offset)
         user = self._user()
         lo = None if since is None else _ts(since)
 
@@ -495,7 +489,7 @@ class LocalStore:
 
         Exact name first, then names starting with the query, then alphabetical.
         """
-        _check_page(limit, offset)
+        check_page(limit, offset)
         user = self._user()
         clauses = ["(owner_id IS NULL OR owner_id = ?)"]
         args: list[Any] = [user]

@@ -40,6 +40,7 @@ from workout_mcp.store.base import (
     StoreError,
     TokenSource,
     UpstreamUnavailable,
+    check_page,
 )
 
 logger = logging.getLogger(__name__)
@@ -88,13 +89,6 @@ def _is_uuid(value: str) -> bool:
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative")
 
 
 def _explain(err: _Rejected) -> str:
@@ -271,7 +265,7 @@ class SupabaseStore:
     async def list_workouts(
         self, *, since: datetime | None, until: datetime | None, limit: int, offset: int
     ) -> Page[WorkoutListItem]:
-        _check_page(limit, offset)
+        check_page(limit, offset)
         args = {
             "p_since": _iso(since),
             "p_until": _iso(until),
@@ -304,7 +298,7 @@ class SupabaseStore:
     async def exercise_history(
         self, exercise: str, *, since: datetime | None, limit: int, offset: int
     ) -> tuple[Exercise, Page[SetRecord]]:
-        _check_page(limit, offset)
+        check_page(limit, offset)
         args = {
             "p_exercise": exercise,
             "p_since": _iso(since),
@@ -342,7 +336,7 @@ class SupabaseStore:
         limit: int,
         offset: int,
     ) -> Page[Exercise]:
-        _check_page(limit, offset)
+        check_page(limit, offset)
         group = None
         if muscle_group:
             group = muscle_group.strip().lower().replace(" ", "_")
