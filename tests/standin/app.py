@@ -12,7 +12,8 @@ How the halves plug in (each is a module in `tests/standin/`):
   PostgreSQL DSN, so it is included only when `build_standin_app(state, rest=...)` is handed a
   `RestStandin`; `make_rest(state, dsn)` builds one that shares the state's keys, anon key and clock.
 
-A half whose module does not exist yet is left out (`importlib.util.find_spec`).
+A half whose module does not exist yet is left out (`importlib.util.find_spec`). The whole app sits
+behind `tests.standin.gateway.KongGateway`, which does nothing unless `state.kong_gateway` is on.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from tests.standin.auth import auth_routes
+from tests.standin.gateway import KongGateway
 from tests.standin.state import StandinState
 
 
@@ -66,6 +69,6 @@ def build_standin_app(state: StandinState, *, rest: Any | None = None) -> Starle
         if rest is not None:
             await rest.aclose()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(KongGateway, state=state)])
     app.state.standin = state
     return app
