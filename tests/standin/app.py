@@ -47,13 +47,11 @@ def present_halves(*, with_rest: bool = False) -> list[str]:
 
 
 def make_rest(state: StandinState, dsn: str) -> Any:
-    """A `RestStandin` over `dsn` that trusts the same keys, anon key, issuer and clock as `state`."""
+    """A `RestStandin` over `dsn` that trusts the same keys, anon key and clock as `state`."""
     rest_module = _optional("tests.standin.rest")
     if rest_module is None:
         raise RuntimeError("the PostgREST half (tests/standin/rest.py) is not there yet")
-    return rest_module.RestStandin(
-        dsn=dsn, keys=state.keys, anon_key=state.anon_key, issuer=state.issuer, clock=state.clock
-    )
+    return rest_module.RestStandin(dsn=dsn, keys=state.keys, anon_key=state.anon_key, clock=state.clock)
 
 
 def build_standin_app(state: StandinState, *, rest: Any | None = None) -> Starlette:
