@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import re
 import socket
@@ -36,6 +35,7 @@ from workout_mcp.auth.clients import (
     is_private_address,
     validate_client_metadata,
 )
+from workout_mcp.auth.oauth.params import loads_shallow
 
 log = logging.getLogger("workout_mcp.auth.oauth.cimd")
 
@@ -172,9 +172,12 @@ class CimdResolver:
         except TimeoutError:
             raise ClientMetadataUnavailable("client metadata document took too long") from None
         try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            document = loads_shallow(body)
+        except UnicodeDecodeError:
             raise UnknownClient("client metadata document is not JSON") from None
+        except ValueError as exc:
+            message = str(exc) if "nested" in str(exc) else "not JSON"
+            raise UnknownClient(f"client metadata document is {message}") from None
         return self._client_from(url, document), cache_ttl(cache_control)
 
     async def _download(
