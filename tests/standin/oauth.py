@@ -7,7 +7,8 @@ Sources (supabase/auth v2.196): `internal/api/oauthserver/{authorize,handlers,au
 - `GET /auth/v1/oauth/authorize`: JSON 400 (GoTrue shape) before the client and redirect URI are known
   good, 302 error redirects after; exact redirect match; mandatory PKCE (S256 or plain); scope
   whitelist with default `email`; `resource` absolute, no fragment, no query; success 302 to
-  `site_url + authorization_path ?authorization_id=<32 alnum>`. The authorization, and the code later
+  `site_url + authorization_path ?authorization_id=<32 alnum>`; a `state` over 4096 characters (a
+  column constraint) -> `server_error` redirect. The authorization, and the code later
   issued for it, expire `authorization_ttl` (10 min) after this request.
 - `GET /auth/v1/oauth/authorizations/{id}` (user Bearer): the first GET binds the user and decides
   auto-approval (a stored consent whose scopes cover the request -> `{redirect_url}` only); later GETs
@@ -117,6 +118,7 @@ class OAuthServerState:
         client_type: Literal["public", "confidential"] = "confidential",
         auth_method: str | None = None,
         registration_type: str = "manual",
+        grant_types: list[str] | None = None,
     ) -> OAuthClient:
         """Admin-style registration (the dashboard): a UUID id, a secret for confidential clients."""
         method = auth_method or ("none" if client_type == "public" else "client_secret_basic")
@@ -130,6 +132,8 @@ class OAuthServerState:
             secret=None if client_type == "public" else secrets.token_urlsafe(32),
             registration_type=registration_type,
         )
+        if grant_types:
+            client.grant_types = list(grant_types)
         self.clients[client.id] = client
         return client
 
@@ -242,6 +246,18 @@ def oauth_routes(state: StandinState) -> list[BaseRoute]:
         for uri in uris:
             if (problem := _redirect_uri_problem(uri)) is not None:
                 return gotrue_error(request, 400, "validation_failed", problem)
+        grants = body.get("grant_types")
+        if grants is not None and (
+            not isinstance(grants, list)
+            or not grants
+            or not set(grants) <= {"authorization_code", "refresh_token"}
+        ):
+            return gotrue_error(
+                request,
+                400,
+                "validation_failed",
+                "grant_types must only contain 'authorization_code' and/or 'refresh_token'",
+            )
         method = body.get("token_endpoint_auth_method")
         client_type = body.get("client_type") or (
             None if method is None else ("public" if method == "none" else "confidential")
@@ -259,6 +275,7 @@ def oauth_routes(state: StandinState) -> list[BaseRoute]:
             client_type=kind,
             auth_method=method,
             registration_type="dynamic",
+            grant_types=grants,
         )
         answer: dict[str, Any] = {
             "client_id": client.id,
@@ -321,8 +338,10 @@ def oauth_routes(state: StandinState) -> list[BaseRoute]:
             return fail("invalid_request", "code_challenge_method must be 'S256' or 'plain'")
         if not 43 <= len(challenge) <= 128:
             return fail("invalid_request", "code_challenge must be between 43 and 128 characters")
-        if not server.authorization_path:
-            return fail("server_error", "oauth authorization path not configured")
+        # The row's CHECK constraints (`migrations/20250804100000_add_oauth_authorizations_consents`):
+        # a longer state, scope or resource fails the insert -> server_error redirect.
+        if len(client_state or "") > 4096 or len(" ".join(scopes)) > 4096 or len(resource or "") > 2048:
+            return fail("server_error", "error creating authorization")
         authorization = Authorization(
             id="".join(secrets.choice(ALNUM) for _ in range(32)),
             client_id=client.id,
@@ -336,6 +355,8 @@ def oauth_routes(state: StandinState) -> list[BaseRoute]:
             expires_at=state.clock() + server.authorization_ttl,
         )
         server.authorizations[authorization.id] = authorization
+        if not server.authorization_path:
+            return fail("server_error", "oauth authorization path not configured")
         location = f"{server.site_url}{server.authorization_path}?authorization_id={authorization.id}"
         return RedirectResponse(location, status_code=302)
 

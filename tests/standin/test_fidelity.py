@@ -182,6 +182,25 @@ async def test_the_code_expires_ten_minutes_after_the_authorize_request_not_afte
     assert expired.json() == {"error": "invalid_grant", "error_description": "Authorization code has expired"}
 
 
+async def test_a_state_longer_than_the_column_fails_with_server_error(
+    sb: Standin, http: httpx.AsyncClient
+) -> None:
+    """migrations/20250804100000: `char_length(state) <= 4096`; the failed insert redirects server_error."""
+    flow = Flow(sb, http)
+    query = {
+        "client_id": flow.client.id,
+        "redirect_uri": CALLBACK,
+        "code_challenge": flow.challenge,
+        "code_challenge_method": "S256",
+    }
+    fits = await http.get(f"/auth/v1/oauth/authorize?{urlencode(query | {'state': 's' * 4096})}")
+    assert fits.status_code == 302 and "authorization_id=" in fits.headers["location"]
+    too_long = await http.get(f"/auth/v1/oauth/authorize?{urlencode(query | {'state': 's' * 4097})}")
+    location = parse_qs(urlsplit(too_long.headers["location"]).query)
+    assert location["error"] == ["server_error"]
+    assert location["error_description"] == ["error creating authorization"]
+
+
 async def test_an_expired_authorization_is_not_found(sb: Standin, http: httpx.AsyncClient) -> None:
     """authorize.go: `IsExpired` -> `MarkExpired`, then 404 oauth_authorization_not_found."""
     flow = Flow(sb, http)
@@ -229,9 +248,12 @@ async def test_another_clients_code_is_refused_and_stays_usable(sb: Standin, htt
 
 async def test_registered_grant_types_are_enforced(sb: Standin, http: httpx.AsyncClient) -> None:
     """handlers.go `OAuthToken`: `IsGrantTypeAllowed` -> unsupported_grant_type."""
-    client = oauth_server(sb.state).register_client([CALLBACK])
-    client.grant_types = ["authorization_code"]
-    flow = Flow(sb, http, client)
+    registered = await http.post(
+        "/auth/v1/oauth/clients/register",
+        json={"redirect_uris": [CALLBACK], "grant_types": ["authorization_code"]},
+    )
+    assert registered.status_code == 201 and registered.json()["grant_types"] == ["authorization_code"]
+    flow = Flow(sb, http, oauth_server(sb.state).clients[registered.json()["client_id"]])
     tokens = (await flow.exchange(await flow.code())).json()
     refused = await flow.refresh(tokens["refresh_token"])
     assert refused.status_code == 400
