@@ -18,15 +18,25 @@ def main() -> None:
     parser.add_argument("--password", default="demo-password-123")
     parser.add_argument("--dsn", default=None, help="PostgreSQL DSN: also serve the PostgREST half")
     parser.add_argument("--client-id", default=None, help="also print an access token for this OAuth client")
+    parser.add_argument(
+        "--kong", action="store_true", help="put the self-hosted Kong gateway's key check in front"
+    )
+    parser.add_argument("--captcha-token", default=None, help="turn CAPTCHA on; this token passes")
     args = parser.parse_args()
 
-    state = StandinState(base_url=f"http://{args.host}:{args.port}")
+    state = StandinState(base_url=f"http://{args.host}:{args.port}", kong_gateway=args.kong)
+    if args.captcha_token:
+        state.captcha_enabled = True
+        state.captcha_tokens.add(args.captcha_token)
     user = state.add_user(args.email, args.password)
     print(f"Supabase stand-in   {state.base_url}")
     print(f"  issuer            {state.issuer}")
     print(f"  SUPABASE_ANON_KEY {state.anon_key}")
     print(f"  demo user         {user.email} / {args.password} (id {user.id})")
     print(f"  halves            {', '.join(present_halves(with_rest=args.dsn is not None))}")
+    print(
+        f"  kong gateway      {'on' if state.kong_gateway else 'off'}, captcha {'on' if state.captcha_enabled else 'off'}"
+    )
     if args.client_id:
         print(f"  access token      {state.mint(user, client_id=args.client_id, ttl=86400)}", flush=True)
     rest = None if args.dsn is None else make_rest(state, args.dsn)
