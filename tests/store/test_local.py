@@ -406,14 +406,31 @@ async def test_own_exercise_wins_over_a_catalogue_one_of_the_same_name(
 # --- delete ----------------------------------------------------------------------------------------
 
 
-async def test_delete_workout_removes_its_sets(store: LocalStore, db_path: Path) -> None:
-    saved = await store.log_workout(workout())
-    await store.delete_workout(saved.id)
-    with pytest.raises(NotFound):
-        await store.get_workout(saved.id)
-    assert raw(db_path, "SELECT count(*) FROM workout_sets") == [(0,)]
-    with pytest.raises(NotFound):
+async def test_delete_workout_keeps_it_restorable_then_the_purge_removes_it(db_path: Path) -> None:
+    moments = [T0]
+    store = LocalStore(db_path, user_id=current_user.get, clock=lambda: moments[-1])
+    try:
+        saved = await store.log_workout(workout())
+        done = await store.delete_workout(saved.id)
+        assert done.already_deleted is False and done.restorable_until == T0 + timedelta(days=30)
+        with pytest.raises(NotFound):
+            await store.get_workout(saved.id)
+        assert raw(db_path, "SELECT count(*) FROM workout_sets") == [(1,)]
+        again = await store.delete_workout(saved.id)
+        assert again.already_deleted is True and again.deleted_at == done.deleted_at
+        restored = await store.restore_workout(saved.id)
+        assert restored.sets == saved.sets
+
         await store.delete_workout(saved.id)
+        moments.append(T0 + timedelta(days=30, seconds=1))
+        with pytest.raises(NotFound, match="30 days"):
+            await store.restore_workout(saved.id)
+        assert raw(db_path, "SELECT count(*) FROM workout_sets") == [(0,)]
+        assert raw(db_path, "SELECT count(*) FROM workouts") == [(0,)]
+        with pytest.raises(NotFound):
+            await store.delete_workout(saved.id)
+    finally:
+        await store.aclose()
 
 
 # --- two users -------------------------------------------------------------------------------------

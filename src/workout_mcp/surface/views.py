@@ -136,13 +136,7 @@ class ExerciseList(BaseModel):
     next_cursor: str | None = None
 
 
-class Deleted(BaseModel):
-    deleted: bool
-    workout_id: str
-
-
 __all__ = [
-    "Deleted",
     "ExerciseHistory",
     "ExerciseList",
     "HistoryEntry",
