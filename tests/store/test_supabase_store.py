@@ -105,11 +105,13 @@ async def test_log_then_get_list_and_delete_round_trip(h: Harness) -> None:
     assert (item.id, item.set_count, item.exercise_names) == (saved.id, 3, ["Squat", "Bench Press"])
     assert item.volume_kg == 1025.0  # warm-up excluded
 
-    await store.delete_workout(saved.id)
+    first = await store.delete_workout(saved.id)
     with pytest.raises(NotFound):
         await store.get_workout(saved.id)
-    with pytest.raises(NotFound):
-        await store.delete_workout(saved.id)
+    again = await store.delete_workout(saved.id)
+    assert (first.already_deleted, again.already_deleted) == (False, True)
+    assert again.deleted_at == first.deleted_at
+    assert await store.restore_workout(saved.id) == saved
 
 
 async def test_list_workouts_filters_orders_and_pages(h: Harness) -> None:
