@@ -555,3 +555,43 @@ async def test_demo_fills_months_of_training_deterministically(tmp_path: Path) -
     finally:
         for s in (a, b, c):
             await s.aclose()
+
+
+# --- the training log -------------------------------------------------------------------------------
+
+
+async def test_an_identical_log_after_the_retry_window_is_a_new_workout(db_path: Path) -> None:
+    moments = [T0]
+    store = LocalStore(db_path, user_id=current_user.get, clock=lambda: moments[-1])
+    try:
+        first = await store.log_workout(workout())
+        moments.append(T0 + timedelta(minutes=9))
+        assert (await store.log_workout(workout())).id == first.id
+        moments.append(T0 + timedelta(minutes=11))
+        assert (await store.log_workout(workout())).id != first.id
+        keyed = await store.log_workout(workout(title="k"), idempotency_key="key")
+        moments.append(T0 + timedelta(days=400))
+        assert (await store.log_workout(workout(title="k"), idempotency_key="key")).id == keyed.id
+        with pytest.raises(Conflict, match="idempotency_key"):
+            await store.log_workout(workout(title="other"), idempotency_key="key")
+    finally:
+        await store.aclose()
+
+
+async def test_a_version_1_log_upgrades_and_keeps_its_workouts(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path, isolation_level=None) as conn:
+        assert migrate(conn, MIGRATIONS[:1]) == 1
+    v1 = LocalStore(db_path, user_id=current_user.get)
+    try:
+        assert (await v1.log_workout(workout())).plan_id is None
+    finally:
+        await v1.aclose()
+    assert raw(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+    store = LocalStore(db_path, user_id=current_user.get)
+    try:
+        page = await store.list_workouts(since=None, until=None, limit=10, offset=0)
+        assert page.total == 1
+        assert (await store.delete_workout(page.items[0].id)).already_deleted is False
+    finally:
+        await store.aclose()
