@@ -429,3 +429,25 @@ async def test_two_users_never_touch_each_others_log(store_and_who: tuple[Workou
         who.use("a")
         assert (await call(client, "get_workout", wid))["sets"] == mine["sets"]
         assert (await call(client, "get_plan", {"plan": plan["id"]}))["name"] == "Push Pull Legs"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "fragment"),
+    [
+        ("update_workout", {"started_at": "9999-12-31T23:59:59-05:00"}, "out of range"),
+        ("update_workout", {"ended_at": "0001-01-01T00:00:00Z"}, "out of range"),
+        ("update_workout", {"ended_at": "2026-11-18T19:00:00"}, "timezone"),
+        ("log_body_weight", {"weight": 900, "unit": "lb"}, "between 44.1 and 881.8 lb"),
+        ("log_body_weight", {"weight": 80, "measured_at": "0001-01-01T00:00:00Z"}, "out of range"),
+        ("body_weight_history", {"since": "0001-01-01"}, "1900-01-01"),
+        ("body_weight_history", {"until": "9999-12-31"}, "1900-01-01"),
+    ],
+)
+async def test_out_of_range_arguments_are_refused_with_a_reason(
+    store_and_who: tuple[WorkoutStore, Who], tool: str, args: dict[str, Any], fragment: str
+) -> None:
+    async with connect(store_and_who[0]) as client:
+        if tool == "update_workout":
+            args = {"workout_id": (await call(client, "log_workout", SQUAT_DAY))["id"], **args}
+        text = await call_error(client, tool, args)
+        assert fragment in text and "Traceback" not in text and "pydantic" not in text

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from workout_mcp.domain.edits import utc_instant
 from workout_mcp.domain.models import Unit
 from workout_mcp.domain.units import display_weight
 
@@ -23,9 +24,7 @@ class NewBodyWeight(BaseModel):
     @field_validator("measured_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("measured_at needs a timezone offset, e.g. 2026-05-01T07:00:00Z")
-        return value.astimezone(UTC)
+        return utc_instant(value, field="measured_at")
 
 
 class BodyWeight(BaseModel):

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from workout_mcp.domain.models import NewWorkout
 
@@ -20,6 +20,22 @@ from workout_mcp.domain.models import NewWorkout
 RETRY_WINDOW_SECONDS = 600
 IDEMPOTENCY_KEY_MAX = 100
 RESTORE_DAYS = 30
+
+EARLIEST_YEAR = 1900
+
+
+def utc_instant(value: datetime, *, field: str) -> datetime:
+    """An aware moment in UTC within years 1900 to next year; a ValueError that says why otherwise."""
+    if value.tzinfo is None:
+        raise ValueError(f"{field} needs a timezone offset, e.g. 2026-05-01T18:00:00Z")
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{field} is out of range; use a year from {EARLIEST_YEAR} to next year") from None
+    if not EARLIEST_YEAR <= moment.year <= datetime.now(UTC).year + 1:
+        raise ValueError(f"{field} is out of range; use a year from {EARLIEST_YEAR} to next year")
+    return moment
+
 
 SetField = Literal["reps", "weight_kg", "duration_s", "distance_m", "rpe"]
 WorkoutField = Literal["title", "notes", "ended_at", "rpe"]
@@ -80,12 +96,8 @@ class WorkoutChanges(BaseModel):
 
     @field_validator("started_at", "ended_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps need a timezone offset, e.g. 2026-05-01T18:00:00Z")
-        return value.astimezone(UTC)
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else utc_instant(value, field=str(info.field_name))
 
     @model_validator(mode="after")
     def _something(self) -> WorkoutChanges:

@@ -16,12 +16,21 @@ from pydantic import BaseModel, Field, ValidationError
 
 from workout_mcp.domain.analytics import window_start
 from workout_mcp.domain.body_weight import (
+    MAX_KG,
+    MIN_KG,
     BodyWeightHistory,
     BodyWeightSaved,
     NewBodyWeight,
     history,
 )
-from workout_mcp.domain.edits import PlanLink, SetChanges, SetField, WorkoutChanges, WorkoutField
+from workout_mcp.domain.edits import (
+    EARLIEST_YEAR,
+    PlanLink,
+    SetChanges,
+    SetField,
+    WorkoutChanges,
+    WorkoutField,
+)
 from workout_mcp.domain.models import NewSet, Unit
 from workout_mcp.domain.plans import NewPlan, NewPlanSession, PlanListEntry, PlanView
 from workout_mcp.domain.progress import ExerciseProgress, exercise_progress
@@ -146,6 +155,8 @@ def register_log_reads(mcp: MCPServer, store: WorkoutStore, today: Callable[[], 
         first = since or last - timedelta(days=90)
         if last < first:
             raise ToolError("until must not be before since")
+        if first.year < EARLIEST_YEAR or last > today() + timedelta(days=366):
+            raise ToolError(f"since and until must lie between {EARLIEST_YEAR}-01-01 and a year from today")
         filters = {"since": first, "until": last, "window_days": window_days, "unit": unit, "limit": limit}
         offset = decode_cursor(cursor, filters)
         lead_in = _at(first) - timedelta(days=window_days)
@@ -294,12 +305,17 @@ def register_log_writes(mcp: MCPServer, store: WorkoutStore, now: Callable[[], d
     ) -> BodyWeightSaved:
         """Save one body-weight measurement; the same measured_at again replaces that one."""
         moment = measured_at or now()
-        if moment.tzinfo is not None and moment - now() > timedelta(days=1):
-            raise ToolError("measured_at is more than a day in the future; give the time it was measured")
         try:
             entry = NewBodyWeight(weight_kg=to_kg(weight, unit), measured_at=moment, note=note)
         except ValidationError as exc:
+            if any(e["loc"] == ("weight_kg",) for e in exc.errors()):
+                low, high = (display_weight(w, unit) for w in (MIN_KG, MAX_KG))
+                raise ToolError(
+                    f"body weight not saved: weight must be between {low} and {high} {unit}"
+                ) from None
             raise refused("body weight not saved", exc) from None
+        if entry.measured_at - now() > timedelta(days=1):
+            raise ToolError("measured_at is more than a day in the future; give the time it was measured")
         saved = await call_store(store.log_body_weight(entry))
         return BodyWeightSaved(
             id=saved.id,
