@@ -300,6 +300,7 @@ async def test_plans_know_the_next_session_from_what_was_logged(
             "notes": None,
         }
         logged = await call(client, "log_workout", {**FIRST_SET, "plan_id": saved["id"], "session": "push"})
+        assert (logged["plan_id"], logged["plan_session"]) == (saved["id"], "Push")
         assert (
             logged["id"]
             and (await call(client, "get_plan", {"plan": "push pull legs"}))["next_session"] == "Pull"
