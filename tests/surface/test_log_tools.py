@@ -3,6 +3,7 @@ body weight, retried writes)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -393,9 +394,8 @@ async def test_body_weight_history_with_a_moving_average(store_and_who: tuple[Wo
             "next_cursor"
         ] is None
         assert "weight" in await call_error(client, "log_body_weight", {"weight": 5})
-        assert "future" in await call_error(
-            client, "log_body_weight", {"weight": 80, "measured_at": "2099-01-01T00:00:00Z"}
-        )
+        ahead = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+        assert "future" in await call_error(client, "log_body_weight", {"weight": 80, "measured_at": ahead})
 
 
 # --- two users -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ async def call_store(action: Awaitable[T]) -> T:
 def refused(what: str, exc: ValidationError) -> ToolError:
     """`what`: field: problem; … with pydantic's locations, never its input echo or URLs."""
     problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
+        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg'].removeprefix('Value error, ')}"
         for e in exc.errors(include_input=False, include_url=False)
     )
     return ToolError(f"{what}: {problems}")
