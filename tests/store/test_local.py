@@ -595,3 +595,22 @@ async def test_a_version_1_log_upgrades_and_keeps_its_workouts(db_path: Path) ->
         assert (await store.delete_workout(page.items[0].id)).already_deleted is False
     finally:
         await store.aclose()
+
+
+async def test_records_board_agrees_with_personal_records_on_demo_data(store: LocalStore) -> None:
+    from workout_mcp.domain.progress import BoardLine
+
+    await fill_demo(store, weeks=8, today=date(2026, 11, 20))
+    board = await store.records_board(limit=100, offset=0)
+    assert board.total == len(board.items) > 5
+    for row in board.items:
+        exercise, sets = await store.exercise_sets(row.exercise_id)
+        records = personal_records(exercise, sets)
+        line = BoardLine.of(row, "kg")
+        assert (line.heaviest_set, line.best_estimated_1rm) == (
+            records.heaviest_set,
+            records.best_estimated_1rm,
+        )
+        assert (line.sessions, line.working_sets) == (records.sessions, records.working_sets)
+    record_days = [BoardLine.of(r, "kg").record_at for r in board.items]
+    assert record_days == sorted(record_days, reverse=True)

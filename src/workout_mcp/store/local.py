@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 import anyio
 import anyio.to_thread
 
-from workout_mcp.domain.analytics import volume_kg
+from workout_mcp.domain.analytics import estimated_1rm, volume_kg
 from workout_mcp.domain.body_weight import BodyWeight, NewBodyWeight
 from workout_mcp.domain.edits import (
     RESTORE_DAYS,
@@ -194,44 +194,69 @@ _SET_COLUMNS = """
 """
 
 
-# One line per exercise: the heaviest working set and the best Epley e1RM (1-12 reps), the earliest
-# set winning a tie, as `analytics.personal_records` chooses them; the newest record first.
-_BOARD_SQL = """
-WITH mine AS (
-    SELECT s.exercise_id, s.workout_id, s.position, s.reps, s.weight_kg, s.is_warmup, w.started_at
-    FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
-    WHERE w.user_id = ? AND w.deleted_at IS NULL
-), loaded AS (
-    SELECT *, CASE WHEN reps = 1 THEN weight_kg
-                   WHEN reps BETWEEN 2 AND 12 THEN weight_kg * (1 + reps / 30.0) END AS e1rm
-    FROM mine WHERE NOT is_warmup AND weight_kg IS NOT NULL AND reps >= 1
-), heavy AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY exercise_id ORDER BY weight_kg DESC, reps DESC, started_at, workout_id, position
-    ) AS rn FROM loaded
-), best AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY exercise_id ORDER BY e1rm DESC, started_at, workout_id, position
-    ) AS rn FROM loaded WHERE e1rm IS NOT NULL
-), per_exercise AS (
-    SELECT exercise_id, count(DISTINCT workout_id) AS sessions, sum(NOT is_warmup) AS working_sets,
-           max(started_at) AS last_performed_at
-    FROM mine GROUP BY exercise_id
-)
-SELECT p.exercise_id, e.name AS exercise_name, p.sessions, p.working_sets, p.last_performed_at,
-       h.weight_kg AS heaviest_weight_kg, h.reps AS heaviest_reps, h.started_at AS heaviest_at,
-       h.workout_id AS heaviest_workout_id,
-       b.e1rm AS e1rm_kg, b.weight_kg AS e1rm_weight_kg, b.reps AS e1rm_reps, b.started_at AS e1rm_at,
-       b.workout_id AS e1rm_workout_id,
-       CASE WHEN b.started_at IS NULL THEN coalesce(h.started_at, p.last_performed_at)
-            ELSE max(h.started_at, b.started_at) END AS record_at
-FROM per_exercise p
-JOIN exercises e ON e.id = p.exercise_id
-LEFT JOIN heavy h ON h.exercise_id = p.exercise_id AND h.rn = 1
-LEFT JOIN best b ON b.exercise_id = p.exercise_id AND b.rn = 1
-ORDER BY record_at DESC, e.name_key, p.exercise_id
-LIMIT ? OFFSET ?
+# Every set of one user's live workouts, slim, for the records board (aggregated in Python: one scan
+# instead of two window sorts over the whole log).
+_BOARD_SETS_SQL = """
+SELECT s.exercise_id, s.workout_id, s.position, s.reps, s.weight_kg, s.is_warmup, w.started_at
+FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+WHERE w.user_id = ? AND w.deleted_at IS NULL
 """
+
+
+class _BoardTally:
+    """One exercise's records from its sets in any order; the same choices as `personal_records`:
+    heaviest by weight then reps, best Epley e1RM over 1-12 reps, the earliest set winning a tie."""
+
+    def __init__(self) -> None:
+        self.workouts: set[str] = set()
+        self.working_sets = 0
+        self.last = ""
+        self.heaviest: tuple[Any, ...] | None = None
+        self.best: tuple[Any, ...] | None = None
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        _, workout_id, position, reps, weight, is_warmup, started_at = row
+        self.workouts.add(workout_id)
+        self.last = max(self.last, started_at)
+        if is_warmup:
+            return
+        self.working_sets += 1
+        if weight is None or reps is None or reps < 1:
+            return
+        order = (started_at, workout_id, position)
+        heavy = (-weight, -reps, *order, weight, reps)
+        if self.heaviest is None or heavy < self.heaviest:
+            self.heaviest = heavy
+        e1rm = estimated_1rm(weight, reps)
+        if e1rm is not None:
+            best = (-e1rm, *order, weight, reps, e1rm)
+            if self.best is None or best < self.best:
+                self.best = best
+
+    def row(self, exercise_id: str, name: str) -> BoardRow:
+        h, b = self.heaviest, self.best
+        return BoardRow(
+            exercise_id=exercise_id,
+            exercise_name=name,
+            sessions=len(self.workouts),
+            working_sets=self.working_sets,
+            last_performed_at=datetime.fromisoformat(self.last),
+            heaviest_weight_kg=None if h is None else h[5],
+            heaviest_reps=None if h is None else h[6],
+            heaviest_at=None if h is None else datetime.fromisoformat(h[2]),
+            heaviest_workout_id=None if h is None else h[3],
+            e1rm_kg=None if b is None else b[6],
+            e1rm_weight_kg=None if b is None else b[4],
+            e1rm_reps=None if b is None else b[5],
+            e1rm_at=None if b is None else datetime.fromisoformat(b[1]),
+            e1rm_workout_id=None if b is None else b[2],
+        )
+
+    def record_at(self) -> str:
+        dates = [t[2] for t in (self.heaviest,) if t is not None] + [
+            t[1] for t in (self.best,) if t is not None
+        ]
+        return max(dates, default=self.last)
 
 
 def name_key(name: str) -> str:
@@ -1020,20 +1045,28 @@ class LocalStore:
         user = self._user()
 
         def work(conn: sqlite3.Connection) -> Page[BoardRow]:
+            tallies: dict[str, _BoardTally] = {}
             with _transaction(conn, write=False):
-                total = conn.execute(
-                    "SELECT count(DISTINCT s.exercise_id) FROM workout_sets s "
-                    "JOIN workouts w ON w.id = s.workout_id WHERE w.user_id = ? AND w.deleted_at IS NULL",
-                    (user,),
-                ).fetchone()[0]
-                rows = conn.execute(_BOARD_SQL, (user, limit, offset)).fetchall()
-            items = [
-                BoardRow(
-                    **{k: r[k] for k in r.keys() if k != "record_at"},  # noqa: SIM118 - sqlite3.Row
-                )
-                for r in rows
-            ]
-            return Page(items=items, total=total, offset=offset)
+                cursor = conn.execute(_BOARD_SETS_SQL, (user,))
+                cursor.row_factory = None  # plain tuples: this is the hot loop
+                for row in cursor:
+                    tally = tallies.get(row[0])
+                    if tally is None:
+                        tally = tallies[row[0]] = _BoardTally()
+                    tally.add(row)
+                marks = ",".join("?" * len(tallies))
+                names = {
+                    r["id"]: (r["name"], r["name_key"])
+                    for r in conn.execute(
+                        f"SELECT id, name, name_key FROM exercises WHERE id IN ({marks})",  # noqa: S608
+                        list(tallies),
+                    )
+                }
+            ranked = sorted(tallies, key=lambda i: (names[i][1], i))
+            ranked.sort(key=lambda i: tallies[i].record_at(), reverse=True)
+            page = ranked[offset : offset + limit]
+            items = [tallies[i].row(i, names[i][0]) for i in page]
+            return Page(items=items, total=len(tallies), offset=offset)
 
         return await self._run(work)
 
