@@ -115,7 +115,7 @@ _TYPE_WORDS = {
 }
 
 
-def _predicate(error: ErrorDetails, schema: Schema) -> str:
+def _predicate(error: ErrorDetails, schema: Schema, field: str) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     value = error.get("input")
@@ -143,10 +143,10 @@ def _predicate(error: ErrorDetails, schema: Schema) -> str:
         )
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters"
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length')}"
-    if kind == "too_long":
-        return f"allows at most {ctx.get('max_length')}"
+    if kind in ("too_short", "too_long"):
+        count = ctx.get("min_length" if kind == "too_short" else "max_length")
+        noun = (_singular(field) if count == 1 else field) if field else ("item" if count == 1 else "items")
+        return f"needs at least {count} {noun}" if kind == "too_short" else f"allows at most {count} {noun}"
     if kind in ("literal_error", "enum"):
         return f"must be one of {ctx.get('expected')}"
     if kind in ("value_error", "assertion_error"):
@@ -161,7 +161,7 @@ def describe(errors: Sequence[ErrorDetails], schema: Schema | None = None) -> st
     lines: list[str] = []
     for error in errors:
         prefix, field, leaf = _locate(error["loc"], schema)
-        predicate = _predicate(error, leaf)
+        predicate = _predicate(error, leaf, field)
         if error["type"] in ("value_error", "assertion_error"):
             line = f"{prefix}{field}: {predicate}" if field else f"{prefix}{predicate}"
         else:
