@@ -41,8 +41,9 @@ def local_snapshot(path: Path, users: Sequence[str]) -> Snapshot:
     return found
 
 
-def pg_snapshot(dsn: str, users: Sequence[str]) -> Snapshot:
-    with psycopg.connect(dsn, connect_timeout=5) as conn:
+def pg_snapshot(conn: psycopg.Connection[Any], users: Sequence[str]) -> Snapshot:
+    """`conn` is an autocommit superuser connection (RLS does not hide rows from it)."""
+    with conn.transaction():
         owned = conn.execute(
             "select table_name, column_name from information_schema.columns "
             "where table_schema = 'public' and column_name = any(%s) "
@@ -73,8 +74,8 @@ def local_workout_shapes(path: Path) -> list[tuple[str, int, int, int]]:
         )
 
 
-def pg_workout_shapes(dsn: str, users: Sequence[str]) -> list[tuple[str, int, int, int]]:
-    with psycopg.connect(dsn, connect_timeout=5) as conn:
+def pg_workout_shapes(conn: psycopg.Connection[Any], users: Sequence[str]) -> list[tuple[str, int, int, int]]:
+    with conn.transaction():
         rows = conn.execute(
             "select w.id::text, count(s.id)::int, coalesce(min(s.position), 0), coalesce(max(s.position), 0) "
             "from public.workouts w left join public.workout_sets s on s.workout_id = w.id "

@@ -3,11 +3,12 @@ sentence saying why, on both stores, and nothing reaches the database."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from tests.guard.db import Snapshot, local_snapshot, pg_snapshot
@@ -30,14 +31,15 @@ PYDANTIC_NOISE = (
 @pytest.fixture
 def holdings(
     store_kind: str, store_and_who: tuple[WorkoutStore, Who], tmp_path: Path, request: pytest.FixtureRequest
-) -> Callable[[], Snapshot]:
+) -> Iterator[Callable[[], Snapshot]]:
     """Everything both users own, read straight from SQLite or PostgreSQL."""
     who = store_and_who[1]
     users = (who.a, who.b)
     if store_kind == "local":
-        return lambda: local_snapshot(tmp_path / "w.db", users)
-    dsn = request.getfixturevalue("supabase_db")
-    return lambda: pg_snapshot(dsn, users)
+        yield lambda: local_snapshot(tmp_path / "w.db", users)
+        return
+    with psycopg.connect(request.getfixturevalue("supabase_db"), autocommit=True, connect_timeout=5) as conn:
+        yield lambda: pg_snapshot(conn, users)
 
 
 def assert_coach_like(text: str) -> None:
