@@ -119,7 +119,8 @@ def _predicate(error: ErrorDetails, schema: Schema, field: str) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     value = error.get("input")
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+    numeric = kind.startswith(("int", "float", "greater", "less", "finite", "multiple"))
+    if numeric and isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return "is not a number (NaN and infinity are not accepted)"
     if kind in _TYPE_WORDS:
         return _TYPE_WORDS[kind]
@@ -135,18 +136,16 @@ def _predicate(error: ErrorDetails, schema: Schema, field: str) -> str:
         return _range(
             schema, f"must be {'at most' if kind.endswith('equal') else 'less than'} {_number(bound)}"
         )
-    if kind == "string_too_short":
-        return (
-            "must not be empty"
-            if ctx.get("min_length") == 1
-            else f"needs at least {ctx.get('min_length')} characters"
-        )
-    if kind == "string_too_long":
+    text = isinstance(value, str) or schema.get("type") == "string"
+    if kind == "string_too_short" or (kind == "too_short" and text):
+        least = ctx.get("min_length")
+        return "must not be empty" if least == 1 else f"needs at least {least} characters"
+    if kind == "string_too_long" or (kind == "too_long" and text):
         return f"must be at most {ctx.get('max_length')} characters"
     if kind in ("too_short", "too_long"):
         count = ctx.get("min_length" if kind == "too_short" else "max_length")
-        noun = (_singular(field) if count == 1 else field) if field else ("item" if count == 1 else "items")
-        return f"needs at least {count} {noun}" if kind == "too_short" else f"allows at most {count} {noun}"
+        items = "item" if count == 1 else "items"
+        return f"needs at least {count} {items}" if kind == "too_short" else f"holds at most {count} {items}"
     if kind in ("literal_error", "enum"):
         return f"must be one of {ctx.get('expected')}"
     if kind in ("value_error", "assertion_error"):
@@ -157,10 +156,17 @@ def _predicate(error: ErrorDetails, schema: Schema, field: str) -> str:
 
 
 def describe(errors: Sequence[ErrorDetails], schema: Schema | None = None) -> str:
-    """One line per distinct problem, joined: "set 2: reps must be between 0 and 1000; started_at ..."."""
+    """One problem per place, joined: "set 2: reps must be between 0 and 1000; started_at ...".
+
+    A value that fits none of a union's members fails each of them; the first failure is the one said.
+    """
     lines: list[str] = []
+    places: set[str] = set()
     for error in errors:
         prefix, field, leaf = _locate(error["loc"], schema)
+        if (place := f"{prefix}{field}") in places:
+            continue
+        places.add(place)
         predicate = _predicate(error, leaf, field)
         if error["type"] in ("value_error", "assertion_error"):
             line = f"{prefix}{field}: {predicate}" if field else f"{prefix}{predicate}"
