@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from mcp.shared.exceptions import MCPError
 
 from tests.guard.db import Snapshot, local_snapshot, pg_snapshot
 from tests.guard.raw import raw_mcp, text_of
@@ -199,3 +200,13 @@ async def test_a_forged_cursor_with_a_huge_offset_is_a_clear_error(
         history = encode_cursor(offset, {"exercise": "squat", "since": None, "limit": 50})
         text = await call_error(client, "exercise_history", {"exercise": "Squat", "cursor": history})
         assert "cursor is not valid" in text
+
+
+async def test_reading_a_missing_workout_resource_says_so_instead_of_a_crash(
+    store_and_who: tuple[WorkoutStore, Who],
+) -> None:
+    async with connect(store_and_who[0]) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.read_resource("workout://workouts/00000000-0000-0000-0000-000000000000")
+    assert "no workout with id" in str(refused.value)
+    assert "Error creating resource" not in str(refused.value)

@@ -10,14 +10,20 @@ Values the caller sent are never echoed (they are the caller's data and may be h
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import (
+    ResourceError,
+    ToolError,
+    UnexpectedResourceError,
+    UnexpectedToolError,
+)
 from mcp.types import CallToolResult, InputRequiredResult
-from pydantic import ValidationError
+from pydantic import AnyUrl, ValidationError
 from pydantic_core import ErrorDetails
 
 Schema = Mapping[str, Any]
@@ -184,8 +190,19 @@ def explain(exc: ValidationError, schema: Schema | None = None) -> str:
 
 class CoachingMCPServer(MCPServer):
     """`MCPServer` whose tool errors are plain sentences: argument-validation failures translated by
-    `describe`, deliberate tool errors without the SDK's "Error executing tool" prefix. Crashes keep
-    the SDK's generic text (and its logged traceback)."""
+    `describe`, deliberate tool errors without the SDK's "Error executing tool" prefix, and a
+    resource read the store refused ("no workout with id ...") said as such rather than as a crash.
+    Real crashes keep the SDK's generic text (and its logged traceback)."""
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        try:
+            return await super().read_resource(uri, context)
+        except UnexpectedResourceError as exc:
+            if isinstance(exc.__cause__, ToolError) and not isinstance(exc.__cause__, UnexpectedToolError):
+                raise ResourceError(str(exc.__cause__)) from exc.__cause__
+            raise
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
