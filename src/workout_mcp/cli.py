@@ -10,8 +10,21 @@ from datetime import UTC, datetime
 from workout_mcp import __version__
 
 
+def _weeks(text: str) -> int:
+    from workout_mcp.store.demo import check_weeks
+
+    try:
+        return check_weeks(int(text))
+    except ValueError as exc:
+        message = (
+            str(exc) if text.strip().lstrip("-").isdigit() else f"weeks must be a whole number, not {text!r}"
+        )
+        raise argparse.ArgumentTypeError(message) from None
+
+
 async def _demo(weeks: int, force: bool) -> int:
     from workout_mcp.server import settings_or_exit
+    from workout_mcp.store.base import StoreError
     from workout_mcp.store.demo import fill_demo
     from workout_mcp.store.local import LocalStore
 
@@ -30,6 +43,9 @@ async def _demo(weeks: int, force: bool) -> int:
             )
             return 1
         count = await fill_demo(store, weeks=weeks, today=datetime.now(UTC).date())
+    except StoreError as exc:
+        print(f"demo not added, the log is as it was: {exc}", file=sys.stderr)
+        return 1
     finally:
         await store.aclose()
     print(f"logged {count} demo workouts over {weeks} weeks into {settings.workout_db_path}", file=sys.stderr)
@@ -42,7 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the MCP server (default); MCP_TRANSPORT picks stdio or http")
     demo = sub.add_parser("demo", help="fill the local SQLite log with a few months of sample training")
-    demo.add_argument("--weeks", type=int, default=12, help="how many weeks of training (default 12)")
+    demo.add_argument(
+        "--weeks", type=_weeks, default=12, help="how many weeks of training, 1 to 104 (default 12)"
+    )
     demo.add_argument("--force", action="store_true", help="add demo training even if the log has workouts")
     args = parser.parse_args(argv)
     if args.command == "demo":

@@ -6,13 +6,97 @@ their field descriptions are what Claude reads.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ExerciseKind = Literal["strength", "cardio", "mobility"]
 Unit = Literal["kg", "lb"]
+
+EARLIEST_YEAR = 1900
+FUTURE_ALLOWANCE = timedelta(days=1)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# The clock the time rules read; tests may swap it for a fixed one.
+clock: Callable[[], datetime] = _utc_now
+
+
+def _check_year(year: int) -> None:
+    latest = clock().year + 1
+    if not EARLIEST_YEAR <= year <= latest:
+        raise ValueError(f"year {year} is outside {EARLIEST_YEAR} to {latest}; check the date")
+
+
+def utc_timestamp(value: datetime) -> datetime:
+    """An instant with an offset, in a sane year (1900 to next year), normalised to UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("needs a timezone offset, e.g. 2026-05-01T18:00:00Z")
+    _check_year(value.year)  # before converting: year 9999 with an offset overflows
+    utc = value.astimezone(UTC)
+    _check_year(utc.year)
+    return utc
+
+
+def not_far_future(value: datetime) -> datetime:
+    """Training is logged after it happens: at most a day ahead (clock skew, time zones)."""
+    if value > clock() + FUTURE_ALLOWANCE:
+        raise ValueError("is more than a day in the future; log training that has happened (times are UTC)")
+    return value
+
+
+def sane_day(value: date) -> date:
+    _check_year(value.year)
+    return value
+
+
+# Invisible or reordering characters that make a name look like another one, or break storage.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_TEXT_WHITESPACE = frozenset("\t\n\r")
+
+
+def _refuse_characters(value: str, bad: Callable[[str], bool]) -> str:
+    for index, char in enumerate(value):
+        if bad(char):
+            raise ValueError(
+                f"contains an invisible or control character (U+{ord(char):04X} at position {index + 1}); "
+                "remove it"
+            )
+    return value
+
+
+def plain_name(value: str) -> str:
+    """Names refuse every control, format (zero-width, bidi) and line-separator character."""
+    return _refuse_characters(value, lambda c: unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def plain_text(value: str) -> str:
+    """Free text (titles, notes) keeps tabs, line breaks and emoji joiners, refuses other controls."""
+    return _refuse_characters(
+        value,
+        lambda c: (
+            (unicodedata.category(c) in ("Cc", "Cs") and c not in _TEXT_WHITESPACE) or c in _BIDI_CONTROLS
+        ),
+    )
+
+
+# Reusable argument types: every timestamp, day and name a tool accepts goes through one of these.
+UtcTimestamp = Annotated[datetime, AfterValidator(utc_timestamp)]
+"""Any instant: offset required, year 1900 to next year, normalised to UTC."""
+PastTimestamp = Annotated[datetime, AfterValidator(utc_timestamp), AfterValidator(not_far_future)]
+"""An instant training happened at: a `UtcTimestamp` at most a day in the future."""
+CalendarDay = Annotated[date, AfterValidator(sane_day)]
+"""A calendar day (YYYY-MM-DD) in a sane year."""
+Name = Annotated[str, AfterValidator(plain_name)]
+"""An exercise name or reference, a query: no control or invisible characters."""
+Text = Annotated[str, AfterValidator(plain_text)]
+"""Titles and notes: no control characters except tabs and line breaks, no bidi overrides."""
 
 MUSCLE_GROUPS = (
     "chest",
@@ -45,9 +129,9 @@ class Exercise(BaseModel):
 class NewExercise(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=80)
+    name: Name = Field(min_length=1, max_length=80)
     muscle_groups: list[str] = Field(default_factory=list, max_length=6)
-    equipment: str | None = Field(None, max_length=40)
+    equipment: Name | None = Field(None, max_length=40)
     kind: ExerciseKind = "strength"
 
     @field_validator("muscle_groups")
@@ -100,12 +184,12 @@ class NewSet(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    exercise: str = Field(min_length=1, max_length=80)
+    exercise: Name = Field(min_length=1, max_length=80)
     reps: int | None = Field(None, ge=0, le=1000)
-    weight_kg: float | None = Field(None, ge=0, le=1500)
+    weight_kg: float | None = Field(None, ge=0, le=1500, allow_inf_nan=False)
     duration_s: int | None = Field(None, ge=0, le=86_400)
-    distance_m: float | None = Field(None, ge=0, le=1_000_000)
-    rpe: float | None = Field(None, ge=1, le=10)
+    distance_m: float | None = Field(None, ge=0, le=1_000_000, allow_inf_nan=False)
+    rpe: float | None = Field(None, ge=1, le=10, allow_inf_nan=False)
     is_warmup: bool = False
 
     @model_validator(mode="after")
@@ -118,19 +202,12 @@ class NewSet(BaseModel):
 class NewWorkout(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    title: str | None = Field(None, max_length=120)
-    started_at: datetime
-    ended_at: datetime | None = None
-    notes: str | None = Field(None, max_length=2000)
-    rpe: float | None = Field(None, ge=1, le=10)
+    title: Text | None = Field(None, max_length=120)
+    started_at: PastTimestamp
+    ended_at: PastTimestamp | None = None
+    notes: Text | None = Field(None, max_length=2000)
+    rpe: float | None = Field(None, ge=1, le=10, allow_inf_nan=False)
     sets: list[NewSet] = Field(min_length=1, max_length=200)
-
-    @field_validator("started_at", "ended_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("timestamps need a timezone offset, e.g. 2026-05-01T18:00:00Z")
-        return value
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> NewWorkout:

@@ -1,7 +1,8 @@
 """Per-user and per-IP rate limits as pure ASGI middleware, placed after bearer auth.
 
 `POST /mcp` is keyed `user:<sub>` (or one local key when auth is off) and counts either every request
-or only `tools/call` (`RATE_LIMIT_COUNT`); `/oauth/*` is keyed `ip:<client>` and counts every request.
+or only the methods that reach the store, `tools/call` and `resources/read` (`RATE_LIMIT_COUNT`);
+`/oauth/*` is keyed `ip:<client>` and counts every request.
 Allowed answers carry `RateLimit-Policy` and `RateLimit` (IETF httpapi ratelimit-headers, structured
 fields); refusals are 429 with `Retry-After` and never reach the app. To learn the JSON-RPC method the
 body is read (up to the app's body limit) and replayed to the app message by message, unchanged.
@@ -22,7 +23,9 @@ from workout_mcp.ratelimit.window import Decision, LimiterUnavailable, Policy, S
 
 CountMode = Literal["all", "tool_calls"]
 Header = tuple[bytes, bytes]
-COUNTED_METHOD = "tools/call"
+# The methods that reach the store (and Supabase); the rest is protocol chatter answered locally.
+COUNTED_METHODS = frozenset({"tools/call", "resources/read"})
+_COUNTED_HEADERS = frozenset(m.encode() for m in COUNTED_METHODS)
 JSONRPC_RATE_LIMITED = -32000
 _NO_BODY = object()
 
@@ -117,7 +120,7 @@ class RateLimitMiddleware:
     async def _mcp(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         body: Any = _NO_BODY
         request_id: Any = None
-        if not self.count_all and _header(scope, b"mcp-method") != COUNTED_METHOD.encode():
+        if not self.count_all and _header(scope, b"mcp-method") not in _COUNTED_HEADERS:
             # The SDK checks Mcp-Method against the body only for modern-envelope requests, so any
             # other value is verified here: a wrong header must not skip the count.
             buffered, body = await self._read_body(scope, receive)
@@ -207,7 +210,7 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 def _inspect(body: bytes | None) -> tuple[bool, Any]:
-    """(is a tool call, JSON-RPC id to echo). A malformed body counts as nothing: the SDK answers it."""
+    """(reaches the store, JSON-RPC id to echo). A malformed body counts as nothing: the SDK answers it."""
     if not body:
         return False, None
     try:
@@ -219,9 +222,9 @@ def _inspect(body: bytes | None) -> tuple[bool, Any]:
         valid_id = isinstance(request_id, str) or (
             isinstance(request_id, int) and not isinstance(request_id, bool)
         )
-        return document.get("method") == COUNTED_METHOD, request_id if valid_id else None
+        return document.get("method") in COUNTED_METHODS, request_id if valid_id else None
     if isinstance(document, list):
-        return any(isinstance(d, dict) and d.get("method") == COUNTED_METHOD for d in document), None
+        return any(isinstance(d, dict) and d.get("method") in COUNTED_METHODS for d in document), None
     return False, None
 
 

@@ -1,20 +1,32 @@
 """Realistic demo training for trying the server without a log of one's own.
 
-An upper/lower split four days a week with linear progression and a deload every fourth week, warm-up
-ramps on the main lifts, and cardio on Wednesdays and some Saturdays. It goes through the
+An upper/lower split four days a week with a deload every fourth week, warm-up ramps on the main
+lifts, and cardio on Wednesdays and some Saturdays. Progress is fast at first and levels off the way
+a trained lifter's does (no 420 kg deadlifts after three years, no 8 s/km runs). It goes through the
 `WorkoutStore` protocol only, so it fills any store, and is the same for the same `seed` and `today`.
+Every workout is built and validated before the first is saved, and a failed fill removes what it
+saved: a demo is all there or not there at all.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+import anyio
+
 from workout_mcp.domain.models import NewSet, NewWorkout
 from workout_mcp.store.base import WorkoutStore
 
-# Starting working weight (kg) and weekly increase of the main lifts.
+MIN_WEEKS = 1
+MAX_WEEKS = 104
+# Weeks over which gains close about 63 % of their remaining distance: beginner gains, then a plateau.
+ADAPTATION_WEEKS = 30.0
+
+# Starting working weight (kg) and first weeks' increase of the main lifts; the total gain is
+# `increase * ADAPTATION_WEEKS` (squat 100 -> about 170 kg after two years).
 _MAIN_LIFTS: dict[str, tuple[float, float]] = {
     "Squat": (100.0, 2.5),
     "Bench Press": (72.5, 1.25),
@@ -29,15 +41,26 @@ def _plates(kg: float) -> float:
     return max(20.0, round(kg / 2.5) * 2.5)
 
 
+def check_weeks(weeks: int) -> int:
+    if not MIN_WEEKS <= weeks <= MAX_WEEKS:
+        raise ValueError(f"weeks must be between {MIN_WEEKS} and {MAX_WEEKS} (two years), not {weeks}")
+    return weeks
+
+
 class _Session:
     def __init__(self, rng: random.Random, week: int) -> None:
         self.rng = rng
         self.week = week
         self.sets: list[NewSet] = []
 
+    def progress(self, total_gain: float) -> float:
+        """How much of `total_gain` has come by this week; deload weeks add nothing."""
+        trained = self.week - self.week // 4
+        return total_gain * (1.0 - math.exp(-trained / ADAPTATION_WEEKS))
+
     def working_weight(self, lift: str) -> float:
         start, step = _MAIN_LIFTS[lift]
-        weight = start + step * (self.week - self.week // 4)
+        weight = start + self.progress(step * ADAPTATION_WEEKS)
         # Every fourth week is a deload at 90 %.
         return _plates(weight * 0.9 if self.week % 4 == 3 else weight)
 
@@ -66,7 +89,7 @@ class _Session:
 def _lower_a(s: _Session) -> str:
     s.main_lift("Squat", 3, 5)
     s.accessory("Romanian Deadlift", 3, 8, _plates(s.working_weight("Deadlift") * 0.55))
-    s.accessory("Leg Press", 3, 10, _plates(140 + 5 * s.week))
+    s.accessory("Leg Press", 3, 10, _plates(140 + s.progress(90)))
     s.accessory("Standing Calf Raise", 3, 12, 60.0)
     s.hold("Plank", 2, 60)
     return "Lower A"
@@ -75,7 +98,7 @@ def _lower_a(s: _Session) -> str:
 def _upper_a(s: _Session) -> str:
     s.main_lift("Bench Press", 3, 5)
     s.accessory("Barbell Row", 3, 6, s.working_weight("Barbell Row"))
-    s.accessory("Pull-Up", 3, 6 + s.week // 3, None)
+    s.accessory("Pull-Up", 3, 6 + round(s.progress(6)), None)
     s.accessory("Lateral Raise", 3, 12, 10.0)
     s.accessory("Triceps Pushdown", 3, 12, 25.0)
     return "Upper A"
@@ -92,8 +115,8 @@ def _lower_b(s: _Session) -> str:
 
 def _upper_b(s: _Session) -> str:
     s.main_lift("Overhead Press", 3, 5)
-    s.accessory("Incline Dumbbell Press", 3, 8, 26.0 + 2 * (s.week // 4))
-    s.accessory("Lat Pulldown", 3, 10, 55.0 + 2.5 * (s.week // 3))
+    s.accessory("Incline Dumbbell Press", 3, 8, 26.0 + 2 * round(s.progress(6)))
+    s.accessory("Lat Pulldown", 3, 10, _plates(55.0 + s.progress(25)))
     s.accessory("Dumbbell Curl", 3, 10, 12.0)
     s.accessory("Face Pull", 3, 15, 20.0)
     return "Upper B"
@@ -101,7 +124,7 @@ def _upper_b(s: _Session) -> str:
 
 def _run(s: _Session) -> str:
     km = s.rng.choice((5, 6, 8))
-    pace_s = s.rng.randint(300, 340) - 2 * s.week
+    pace_s = s.rng.randint(300, 340) - round(s.progress(30))  # 4:30 to 5:40 per km
     s.sets.append(NewSet(exercise="Running", distance_m=km * 1000.0, duration_s=km * pace_s))
     return "Easy run"
 
@@ -111,7 +134,7 @@ def _cardio_saturday(s: _Session) -> str:
         km = s.rng.choice((20, 30, 40))
         s.sets.append(NewSet(exercise="Cycling", distance_m=km * 1000.0, duration_s=km * 130))
         return "Bike ride"
-    s.sets.append(NewSet(exercise="Rowing Erg", distance_m=5000.0, duration_s=1260 - 5 * s.week))
+    s.sets.append(NewSet(exercise="Rowing Erg", distance_m=5000.0, duration_s=1260 - round(s.progress(90))))
     return "Rowing"
 
 
@@ -126,11 +149,11 @@ _SCHEDULE: dict[int, tuple[Callable[[_Session], str], float]] = {
 }
 
 
-async def fill_demo(store: WorkoutStore, *, weeks: int = 12, today: date, seed: int = 7) -> int:
-    """Log `weeks` weeks of training ending the day before `today`; returns how many workouts."""
+def demo_workouts(*, weeks: int = 12, today: date, seed: int = 7) -> list[NewWorkout]:
+    """`weeks` weeks of training ending the day before `today`, oldest first; `ValueError` outside 1..104."""
     rng = random.Random(seed)
-    first = today - timedelta(weeks=weeks)
-    logged = 0
+    first = today - timedelta(weeks=check_weeks(weeks))
+    workouts: list[NewWorkout] = []
     for offset in range((today - first).days):
         day = first + timedelta(days=offset)
         planned = _SCHEDULE.get(day.weekday())
@@ -142,7 +165,7 @@ async def fill_demo(store: WorkoutStore, *, weeks: int = 12, today: date, seed: 
         session = _Session(rng, week=offset // 7)
         title = build(session)
         started = datetime.combine(day, time(17, 0), tzinfo=UTC) + timedelta(minutes=rng.randint(0, 120))
-        await store.log_workout(
+        workouts.append(
             NewWorkout(
                 title=title,
                 started_at=started,
@@ -151,5 +174,20 @@ async def fill_demo(store: WorkoutStore, *, weeks: int = 12, today: date, seed: 
                 sets=session.sets,
             )
         )
-        logged += 1
-    return logged
+    return workouts
+
+
+async def fill_demo(store: WorkoutStore, *, weeks: int = 12, today: date, seed: int = 7) -> int:
+    """Log the demo into `store`, all or nothing; returns how many workouts were logged."""
+    workouts = demo_workouts(weeks=weeks, today=today, seed=seed)
+    saved: list[str] = []
+    try:
+        for workout in workouts:
+            saved.append((await store.log_workout(workout)).id)
+    except BaseException:
+        # Interrupted (an error, Ctrl-C, a cancelled task): take back what this fill saved.
+        with anyio.CancelScope(shield=True):
+            for workout_id in reversed(saved):
+                await store.delete_workout(workout_id)
+        raise
+    return len(saved)

@@ -174,6 +174,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 3: Per-user reads independent of other users' data: one user's sets of one exercise are found
+    # through (user_id, exercise_id, workout_id) (a count needs no table lookup at all);
+    # a user's own exercises through (owner_id, name_key) rather than a scan of everyone's.
+    (
+        "CREATE INDEX workout_sets_user_exercise_workout ON workout_sets (user_id, exercise_id, workout_id)",
+        "DROP INDEX workout_sets_user_exercise",
+        "CREATE INDEX exercises_owner_name ON exercises (owner_id, name_key)",
+    ),
 )
 
 _CONSTRAINT_FIXES = {
@@ -587,10 +595,10 @@ class LocalStore:
                 joins = (
                     "FROM workout_sets s JOIN workouts w ON w.id = s.workout_id "
                     "JOIN exercises e ON e.id = s.exercise_id "
-                    "WHERE w.user_id = ? AND w.deleted_at IS NULL AND s.exercise_id = ? "
+                    "WHERE s.user_id = ? AND w.user_id = ? AND w.deleted_at IS NULL AND s.exercise_id = ? "
                     "AND (? IS NULL OR w.started_at >= ?)"
                 )
-                args = (user, found.id, lo, lo)
+                args = (user, user, found.id, lo, lo)
                 total = conn.execute(f"SELECT count(*) {joins}", args).fetchone()[0]
                 rows = conn.execute(
                     f"SELECT {_SET_COLUMNS} {joins} "
@@ -611,9 +619,9 @@ class LocalStore:
                 rows = conn.execute(
                     f"SELECT {_SET_COLUMNS} FROM workout_sets s "  # noqa: S608 - constant fragment
                     "JOIN workouts w ON w.id = s.workout_id JOIN exercises e ON e.id = s.exercise_id "
-                    "WHERE w.user_id = ? AND w.deleted_at IS NULL AND s.exercise_id = ? "
+                    "WHERE s.user_id = ? AND w.user_id = ? AND w.deleted_at IS NULL AND s.exercise_id = ? "
                     "ORDER BY w.started_at, w.id, s.position",
-                    (user, found.id),
+                    (user, user, found.id),
                 ).fetchall()
             return found, [_set_record(r) for r in rows]
 

@@ -61,6 +61,8 @@ CONSTRAINT_NAME = re.compile(r'constraint "([a-z_]+)"')
 CONSTRAINT_FIXES = {
     "workouts_rpe_range": "session rpe must be between 1 and 10",
     "workouts_ended_after_started": "ended_at must not be before started_at",
+    "workouts_started_at_range": "started_at must be between the years 1900 and 2199",
+    "workouts_ended_at_range": "ended_at must be between the years 1900 and 2199",
     "workouts_title_length": "the title is too long (120 characters at most)",
     "workouts_notes_length": "the notes are too long (2000 characters at most)",
     "workout_sets_reps_range": "reps must be between 0 and 1000",

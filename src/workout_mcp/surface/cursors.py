@@ -9,6 +9,10 @@ from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+# Far beyond any real log's page, far below what SQLite (int64) or PostgREST's int4 arguments refuse:
+# a forged cursor past it is damaged, not an overflow.
+MAX_OFFSET = 10_000_000
+
 
 def _fingerprint(filters: dict[str, Any]) -> str:
     canonical = json.dumps(filters, sort_keys=True, default=str, separators=(",", ":"))
@@ -28,8 +32,10 @@ def decode_cursor(cursor: str | None, filters: dict[str, Any]) -> int:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         offset = data["o"]
         fingerprint = data["f"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise ToolError("cursor is not valid; call again without a cursor to start over") from None
-    if not isinstance(offset, int) or offset < 0 or fingerprint != _fingerprint(filters):
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise ToolError("cursor is not valid; call again without a cursor to start over") from None
+    if fingerprint != _fingerprint(filters):
         raise ToolError("cursor belongs to a different query; call again without a cursor") from None
     return offset

@@ -30,17 +30,22 @@ from workout_mcp.domain.analytics import (
 from workout_mcp.domain.edits import IDEMPOTENCY_KEY_MAX
 from workout_mcp.domain.models import (
     MUSCLE_GROUPS,
+    CalendarDay,
     Exercise,
     ExerciseKind,
+    Name,
     NewExercise,
     NewSet,
     NewWorkout,
+    PastTimestamp,
+    Text,
     Unit,
 )
 from workout_mcp.domain.progress import BoardLine, RecordsAnswer
 from workout_mcp.store.base import WorkoutStore
 from workout_mcp.surface.audit import ToolAuditMiddleware
 from workout_mcp.surface.cursors import decode_cursor, encode_cursor
+from workout_mcp.surface.errors import CoachingMCPServer
 from workout_mcp.surface.log_tools import (
     WorkoutDeleted,
     plan_link,
@@ -73,10 +78,11 @@ body_weight_history."""
 
 UnitArg = Annotated[Unit, Field(description="unit for weights in the answer: kg (default) or lb")]
 CursorArg = Annotated[
-    str | None, Field(None, description="next_cursor from the previous page; omit for the first page")
+    str | None,
+    Field(None, max_length=512, description="next_cursor from the previous page; omit for the first page"),
 ]
 ExerciseArg = Annotated[
-    str, Field(min_length=1, max_length=80, description="exercise name (case-insensitive) or id")
+    Name, Field(min_length=1, max_length=80, description="exercise name (case-insensitive) or id")
 ]
 READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 
@@ -116,7 +122,7 @@ def build_mcp_server(
     now: Callable[[], datetime] = _utc_now,
 ) -> MCPServer:
     """All tools, resources and prompts over `store`; write tools are left out when READ_ONLY."""
-    mcp = MCPServer(
+    mcp = CoachingMCPServer(
         "workout-mcp",
         title="Workout log",
         version=__version__,
@@ -127,8 +133,12 @@ def build_mcp_server(
 
     @mcp.tool(title="List workouts", annotations=READ)
     async def list_workouts(
-        since: Annotated[date | None, Field(None, description="first day to include (YYYY-MM-DD)")] = None,
-        until: Annotated[date | None, Field(None, description="last day to include (YYYY-MM-DD)")] = None,
+        since: Annotated[
+            CalendarDay | None, Field(None, description="first day to include (YYYY-MM-DD)")
+        ] = None,
+        until: Annotated[
+            CalendarDay | None, Field(None, description="last day to include (YYYY-MM-DD)")
+        ] = None,
         limit: Annotated[int, Field(ge=1, le=50, description="workouts per page")] = 10,
         cursor: CursorArg = None,
         unit: UnitArg = "kg",
@@ -161,7 +171,7 @@ def build_mcp_server(
     @mcp.tool(title="Exercise history", annotations=READ)
     async def exercise_history(
         exercise: ExerciseArg,
-        since: Annotated[date | None, Field(None, description="first day to include")] = None,
+        since: Annotated[CalendarDay | None, Field(None, description="first day to include")] = None,
         limit: Annotated[int, Field(ge=1, le=200, description="sets per page")] = 50,
         cursor: CursorArg = None,
         unit: UnitArg = "kg",
@@ -228,9 +238,9 @@ def build_mcp_server(
 
     @mcp.tool(title="Search exercises", annotations=READ)
     async def search_exercises(
-        query: Annotated[str | None, Field(None, max_length=80, description="part of the name")] = None,
+        query: Annotated[Name | None, Field(None, max_length=80, description="part of the name")] = None,
         muscle_group: Annotated[
-            str | None, Field(None, description=f"one of {', '.join(MUSCLE_GROUPS)}")
+            Name | None, Field(None, max_length=40, description=f"one of {', '.join(MUSCLE_GROUPS)}")
         ] = None,
         kind: Annotated[ExerciseKind | None, Field(None, description="strength, cardio or mobility")] = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 25,
@@ -269,16 +279,18 @@ def register_write_tools(mcp: MCPServer, store: WorkoutStore) -> None:
     @mcp.tool(title="Log a workout", annotations=ToolAnnotations(destructiveHint=False, idempotentHint=False))
     async def log_workout(
         started_at: Annotated[
-            datetime, Field(description="start time with offset, e.g. 2026-05-01T18:00:00Z")
+            PastTimestamp, Field(description="start time with offset, e.g. 2026-05-01T18:00:00Z")
         ],
         sets: Annotated[
             list[NewSet],
             Field(min_length=1, max_length=200, description="every set in order; weight_kg in `weight_unit`"),
         ],
-        title: Annotated[str | None, Field(None, max_length=120)] = None,
-        ended_at: Annotated[datetime | None, Field(None, description="end time with offset")] = None,
-        notes: Annotated[str | None, Field(None, max_length=2000)] = None,
-        rpe: Annotated[float | None, Field(None, ge=1, le=10, description="session RPE 1-10")] = None,
+        title: Annotated[Text | None, Field(None, max_length=120)] = None,
+        ended_at: Annotated[PastTimestamp | None, Field(None, description="end time with offset")] = None,
+        notes: Annotated[Text | None, Field(None, max_length=2000)] = None,
+        rpe: Annotated[
+            float | None, Field(None, ge=1, le=10, allow_inf_nan=False, description="session RPE 1-10")
+        ] = None,
         weight_unit: Annotated[
             Unit, Field(description="unit of the weight_kg values given in sets (kg or lb)")
         ] = "kg",
@@ -316,19 +328,18 @@ def register_write_tools(mcp: MCPServer, store: WorkoutStore) -> None:
 
     @mcp.tool(title="Add an exercise", annotations=ToolAnnotations(destructiveHint=False))
     async def add_exercise(
-        name: Annotated[str, Field(min_length=1, max_length=80)],
+        name: Annotated[Name, Field(min_length=1, max_length=80)],
         muscle_groups: Annotated[
             list[str], Field(max_length=6, description=f"any of {', '.join(MUSCLE_GROUPS)}")
         ] = [],  # noqa: B006  (the SDK reads the default into the schema; never mutated)
-        equipment: Annotated[str | None, Field(None, max_length=40)] = None,
+        equipment: Annotated[Name | None, Field(None, max_length=40)] = None,
         kind: ExerciseKind = "strength",
     ) -> Exercise:
         """Add one of the user's own exercises (the shared catalogue already has the common ones)."""
         try:
             new = NewExercise(name=name, muscle_groups=muscle_groups, equipment=equipment, kind=kind)
         except ValidationError as exc:
-            problems = "; ".join(str(e["msg"]) for e in exc.errors(include_input=False, include_url=False))
-            raise ToolError(f"exercise not added: {problems}") from None
+            raise refused("exercise not added", exc) from None
         return await call_store(store.add_exercise(new))
 
     @mcp.tool(

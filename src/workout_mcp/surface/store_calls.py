@@ -9,6 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
 from workout_mcp.store.base import StoreError
+from workout_mcp.surface.errors import explain
 
 T = TypeVar("T")
 
@@ -21,9 +22,5 @@ async def call_store(action: Awaitable[T]) -> T:
 
 
 def refused(what: str, exc: ValidationError) -> ToolError:
-    """`what`: field: problem; … with pydantic's locations, never its input echo or URLs."""
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in exc.errors(include_input=False, include_url=False)
-    )
-    return ToolError(f"{what}: {problems}")
+    """`what`: set 2: reps must be …, in the same coach-like words as refused tool arguments."""
+    return ToolError(f"{what}: {explain(exc)}")
