@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from workout_mcp.domain.models import Unit
+from workout_mcp.domain.models import Name, Text, Unit
 from workout_mcp.domain.units import display_weight
 
 MAX_SESSIONS = 14
@@ -27,28 +27,28 @@ class PlanTarget(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    exercise: str = Field(min_length=1, max_length=80, description="exercise name or id")
+    exercise: Name = Field(min_length=1, max_length=80, description="exercise name or id")
     sets: int = Field(1, ge=1, le=100, description="target number of working sets")
     reps: int | None = Field(None, ge=0, le=1000, description="target reps per set")
     weight_kg: float | None = Field(
         None, ge=0, le=1500, allow_inf_nan=False, description="target weight per set, in the call's unit"
     )
     rpe: float | None = Field(None, ge=1, le=10, allow_inf_nan=False, description="target RPE, 1-10")
-    notes: str | None = Field(None, max_length=500)
+    notes: Text | None = Field(None, max_length=500)
 
 
 class NewPlanSession(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=40, description="e.g. 'Day A' or 'Upper'")
+    name: Name = Field(min_length=1, max_length=40, description="e.g. 'Day A' or 'Upper'")
     exercises: list[PlanTarget] = Field(min_length=1, max_length=MAX_EXERCISES_PER_SESSION)
 
 
 class NewPlan(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120)
-    notes: str | None = Field(None, max_length=2000)
+    name: Name = Field(min_length=1, max_length=120)
+    notes: Text | None = Field(None, max_length=2000)
     sessions: list[NewPlanSession] = Field(min_length=1, max_length=MAX_SESSIONS)
 
     @model_validator(mode="after")

@@ -31,7 +31,7 @@ from workout_mcp.domain.edits import (
     WorkoutChanges,
     WorkoutField,
 )
-from workout_mcp.domain.models import NewSet, Unit
+from workout_mcp.domain.models import Name, NewSet, Text, Unit
 from workout_mcp.domain.plans import NewPlan, NewPlanSession, PlanListEntry, PlanView
 from workout_mcp.domain.progress import ExerciseProgress, exercise_progress
 from workout_mcp.domain.units import display_weight, to_kg
@@ -47,12 +47,12 @@ WeightUnitArg = Annotated[Unit, Field(description="unit of the weights you give 
 CursorArg = Annotated[
     str | None, Field(None, description="next_cursor from the previous page; omit for the first page")
 ]
-PlanRefArg = Annotated[str, Field(min_length=1, max_length=120, description="plan id or name")]
+PlanRefArg = Annotated[Name, Field(min_length=1, max_length=120, description="plan id or name")]
 PlanIdArg = Annotated[
-    str | None, Field(None, max_length=120, description="plan id or name this workout follows")
+    Name | None, Field(None, max_length=120, description="plan id or name this workout follows")
 ]
 SessionArg = Annotated[
-    str | None, Field(None, max_length=40, description="the plan session done (with plan_id)")
+    Name | None, Field(None, max_length=40, description="the plan session done (with plan_id)")
 ]
 READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 EDIT = ToolAnnotations(destructiveHint=True, idempotentHint=True, openWorldHint=False)
@@ -106,7 +106,7 @@ def _at(day: date) -> datetime:
 def register_log_reads(mcp: MCPServer, store: WorkoutStore, today: Callable[[], date]) -> None:
     @mcp.tool(name="exercise_progress", title="Exercise progress", annotations=READ)
     async def exercise_progress_tool(
-        exercise: Annotated[str, Field(min_length=1, max_length=80, description="exercise name or id")],
+        exercise: Annotated[Name, Field(min_length=1, max_length=80, description="exercise name or id")],
         period: Annotated[Literal["week", "month"], Field(description="per ISO week or per month")] = "week",
         periods: Annotated[int, Field(ge=1, le=104, description="how many recent periods")] = 12,
         unit: UnitArg = "kg",
@@ -199,7 +199,7 @@ def register_log_writes(mcp: MCPServer, store: WorkoutStore, now: Callable[[], d
     async def update_set(
         workout_id: WorkoutIdArg,
         position: PositionArg,
-        exercise: Annotated[str | None, Field(None, max_length=80, description="another exercise")] = None,
+        exercise: Annotated[Name | None, Field(None, max_length=80, description="another exercise")] = None,
         reps: int | None = None,
         weight_kg: Annotated[float | None, Field(None, description="new weight, in weight_unit")] = None,
         duration_s: int | None = None,
@@ -239,8 +239,8 @@ def register_log_writes(mcp: MCPServer, store: WorkoutStore, now: Callable[[], d
     @mcp.tool(title="Edit a workout", annotations=EDIT)
     async def update_workout(
         workout_id: WorkoutIdArg,
-        title: Annotated[str | None, Field(None, max_length=120)] = None,
-        notes: Annotated[str | None, Field(None, max_length=2000)] = None,
+        title: Annotated[Text | None, Field(None, max_length=120)] = None,
+        notes: Annotated[Text | None, Field(None, max_length=2000)] = None,
         started_at: Annotated[datetime | None, Field(None, description="start time with offset")] = None,
         ended_at: Annotated[datetime | None, Field(None, description="end time with offset")] = None,
         rpe: Annotated[float | None, Field(None, description="session RPE 1-10")] = None,
@@ -265,12 +265,12 @@ def register_log_writes(mcp: MCPServer, store: WorkoutStore, now: Callable[[], d
 
     @mcp.tool(title="Save a plan", annotations=ToolAnnotations(destructiveHint=True, idempotentHint=True))
     async def save_plan(
-        name: Annotated[str, Field(min_length=1, max_length=120, description="the plan's name")],
+        name: Annotated[Name, Field(min_length=1, max_length=120, description="the plan's name")],
         sessions: Annotated[
             list[NewPlanSession],
             Field(min_length=1, max_length=14, description="sessions in the order they are done"),
         ],
-        notes: Annotated[str | None, Field(None, max_length=2000)] = None,
+        notes: Annotated[Text | None, Field(None, max_length=2000)] = None,
         weight_unit: WeightUnitArg = "kg",
     ) -> PlanView:
         """Create a named plan of sessions (each with exercises and target sets x reps x weight or
@@ -301,7 +301,7 @@ def register_log_writes(mcp: MCPServer, store: WorkoutStore, now: Callable[[], d
         measured_at: Annotated[
             datetime | None, Field(None, description="when, with offset (default: now)")
         ] = None,
-        note: Annotated[str | None, Field(None, max_length=200)] = None,
+        note: Annotated[Text | None, Field(None, max_length=200)] = None,
     ) -> BodyWeightSaved:
         """Save one body-weight measurement; the same measured_at again replaces that one."""
         moment = measured_at or now()

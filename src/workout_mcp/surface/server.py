@@ -194,7 +194,7 @@ def build_mcp_server(
     @mcp.tool(name="personal_records", title="Personal records", annotations=READ)
     async def personal_records_tool(
         exercise: Annotated[
-            str | None,
+            Name | None,
             Field(None, min_length=1, max_length=80, description="one exercise; omit for the records board"),
         ] = None,
         unit: UnitArg = "kg",
