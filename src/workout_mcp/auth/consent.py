@@ -10,11 +10,18 @@ Security model (nothing is stored server-side, so any machine can serve any step
   reaches HTML or logs.
 - Every form carries a CSRF token sealed by us and bound to this browser's CSRF cookie and to the
   authorization id; every POST checks it. Cookies are `__Host-` on https, `SameSite=Lax`, `HttpOnly`.
-- Per-MCP-client consent: we use one upstream Supabase client for every MCP client, so Supabase
-  auto-approves a second authorization for a returning user. Without our own check, any client that
-  registered with us could ride that earlier approval (confused deputy). So unless this browser's
-  sealed "remembered consents" cookie holds (user, MCP client id), the person approves the MCP client
-  named by the flow cookie even when Supabase already approved.
+- Bound to its authorization: the page acts only on the authorization it shows. Supabase reveals an
+  authorization's `state` (sealed by our `/oauth/authorize`, `auth/flow.py`) only in the `redirect_url` of
+  an approved authorization, so once the person is signed in the page approves upstream, opens that
+  state and checks its flow nonce against this browser's flow cookie before it shows or follows
+  anything. A flow started elsewhere (an attacker's authorization id opened in a victim's browser) is
+  an error page, never a redirect. The client's name, redirect host and the remembered decision come
+  from that sealed state; before sign-in the page names no client.
+- Per-MCP-client consent: we use one upstream Supabase client for every MCP client, so Supabase's
+  approval (automatic for a returning user, or ours above) says nothing about a particular MCP client.
+  Unless this browser's sealed "remembered consents" cookie holds (user, MCP client), the person
+  approves the MCP client named by the authorization's state; Deny sends `access_denied` to the client
+  and Supabase's code is never followed.
 - Every redirect is a 303 (a 307 after a POST would make the browser re-POST to the client's callback).
 """
 
@@ -41,7 +48,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from workout_mcp.auth.flow import FlowContext, cookie_name, read_flow_cookie
+from workout_mcp.auth.flow import (
+    NOT_THIS_BROWSER_TEXT,
+    NOT_THIS_BROWSER_TITLE,
+    AuthorizationState,
+    NotThisBrowsersFlow,
+    bound_state,
+    browser_flows,
+    cookie_name,
+)
 from workout_mcp.auth.sealing import Sealer, SealError
 from workout_mcp.config import Settings
 
@@ -237,6 +252,11 @@ class RecentDecisions:
     _done: OrderedDict[str, tuple[float, str]] = field(default_factory=OrderedDict)
     _inflight: dict[str, asyncio.Future[str]] = field(default_factory=dict)
 
+    def put(self, key: str, value: str) -> None:
+        self._done[key] = (self.clock() + self.ttl, value)
+        while len(self._done) > self.max_entries:
+            self._done.popitem(last=False)
+
     def get(self, key: str) -> str | None:
         entry = self._done.get(key)
         if entry is None:
@@ -264,9 +284,7 @@ class RecentDecisions:
             url = await decide()
         finally:
             self._inflight.pop(key, None)
-        self._done[key] = (self.clock() + self.ttl, url)
-        while len(self._done) > self.max_entries:
-            self._done.popitem(last=False)
+        self.put(key, url)
         return url
 
 
@@ -283,11 +301,13 @@ def _retrieve(task: asyncio.Future[str]) -> None:
 class _Browser:
     """What this request's cookies say, plus cookies to set or clear on the response."""
 
-    flow: FlowContext | None
+    flows: list[str]
     csrf_nonce: str
     session: dict[str, Any] | None
     set_cookies: list[tuple[str, str, int]] = field(default_factory=list)
     clear_cookies: list[str] = field(default_factory=list)
+    # The authorization this page is about, once its sealed state was opened and bound to this browser.
+    authorization: AuthorizationState | None = None
 
 
 class ConsentPage:
@@ -338,14 +358,14 @@ class ConsentPage:
         return cookie_name(base, secure=self.secure)
 
     def _browser(self, request: Request, sealer: Sealer) -> _Browser:
-        flow = read_flow_cookie(request, sealer, secure=self.secure)
+        flows = browser_flows(request, sealer, secure=self.secure)
         nonce = request.cookies.get(self._name(CSRF_COOKIE), "")
         set_cookies: list[tuple[str, str, int]] = []
         if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", nonce):
             nonce = secrets.token_urlsafe(32)
             set_cookies.append((CSRF_COOKIE, nonce, CSRF_TTL_SECONDS))
         session = self._unseal_cookie(request, sealer, SESSION_COOKIE, SESSION_PURPOSE)
-        return _Browser(flow=flow, csrf_nonce=nonce, session=session, set_cookies=set_cookies)
+        return _Browser(flows=flows, csrf_nonce=nonce, session=session, set_cookies=set_cookies)
 
     def _unseal_cookie(
         self, request: Request, sealer: Sealer, base: str, purpose: str
@@ -377,13 +397,13 @@ class ConsentPage:
             and claims.get("a") == authorization_id
         )
 
-    def _csp(self, flow: FlowContext | None) -> str:
+    def _csp(self, authorization: AuthorizationState | None) -> str:
         # Chromium applies form-action to every redirect that follows a form POST (checked in a real
         # browser): the chain POST -> 303 Supabase's redirect_url (our /oauth/callback) -> 302 the
-        # client's callback must all be allowed. Without a flow cookie we do not know the client; https:
-        # is the narrowest source that still lets such a flow finish.
+        # client's callback must all be allowed. Before the authorization's own state is known we do not
+        # know the client; https: is the narrowest source that still lets such a flow finish.
         targets = ["'self'", _origin_source(self.settings.public_url)]
-        targets.append(_origin_source(flow.redirect_uri) if flow else "https:")
+        targets.append(_origin_source(authorization.redirect_uri) if authorization else "https:")
         sources = " ".join(dict.fromkeys(t for t in targets if t))
         return (
             "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -391,9 +411,8 @@ class ConsentPage:
         )
 
     def _finish(self, response: Response, browser: _Browser | None) -> Response:
-        flow = browser.flow if browser else None
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Content-Security-Policy"] = self._csp(flow)
+        response.headers["Content-Security-Policy"] = self._csp(browser.authorization if browser else None)
         if browser is not None:
             for base in browser.clear_cookies:
                 response.delete_cookie(
@@ -421,15 +440,15 @@ class ConsentPage:
         authorization_id: str | None = None,
         **context: Any,
     ) -> Response:
-        flow = browser.flow if browser else None
+        shown = browser.authorization if browser else None
         csrf = ""
         if browser is not None and sealer is not None and authorization_id is not None:
             csrf = self._csrf_token(sealer, browser.csrf_nonce, authorization_id)
         base: dict[str, Any] = {
             "product": PRODUCT_NAME,
             "style_url": self.style_url,
-            "client_name": flow.client_name if flow else None,
-            "redirect_host": _display_host(flow.redirect_uri) if flow else None,
+            "client_name": shown.client_name if shown else None,
+            "redirect_host": _display_host(shown.redirect_uri) if shown else None,
             "authorization_id": authorization_id,
             "csrf": csrf,
             "consent_url": f"{CONSENT_PATH}?{urlencode({'authorization_id': authorization_id})}"
@@ -546,20 +565,18 @@ class ConsentPage:
             return []
         return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
-    def _remember(self, request: Request, sealer: Sealer, browser: _Browser, user_id: str) -> None:
-        if browser.flow is None:
-            return
-        mark = _fingerprint(user_id, browser.flow.client_id)
+    def _remember(
+        self, request: Request, sealer: Sealer, browser: _Browser, user_id: str, state: AuthorizationState
+    ) -> None:
+        mark = _fingerprint(user_id, state.client_ref)
         kept = [mark, *(m for m in self._remembered(request, sealer) if m != mark)][:REMEMBER_MAX_ENTRIES]
         sealed = sealer.seal(REMEMBER_PURPOSE, kept, REMEMBER_TTL_SECONDS)
         browser.set_cookies.append((REMEMBER_COOKIE, sealed, REMEMBER_TTL_SECONDS))
 
     def _is_remembered(
-        self, request: Request, sealer: Sealer, flow: FlowContext | None, user_id: str
+        self, request: Request, sealer: Sealer, state: AuthorizationState, user_id: str
     ) -> bool:
-        if flow is None:
-            return False
-        return _fingerprint(user_id, flow.client_id) in self._remembered(request, sealer)
+        return _fingerprint(user_id, state.client_ref) in self._remembered(request, sealer)
 
     # --- routes -------------------------------------------------------------------------------------
 
@@ -604,40 +621,79 @@ class ConsentPage:
         except UpstreamRejected as exc:
             if exc.status in (401, 403):
                 return self._sign_in_again(browser, sealer, authorization_id, status=200)
-            if exc.status == 400:
-                # "Cannot be processed": already answered; or auto-approved on an earlier load and now
-                # waiting for the person (a reload); or supabase/auth#2820 (400 for `resource`,
-                # `offline_access`, public clients) on a request that is still pending. Show the
-                # question; the decision (pending cookie, or Supabase's POST) settles which it was.
-                if self._answer(request, sealer, DONE_COOKIE, DONE_PURPOSE, authorization_id, user_id):
-                    return self._already_answered(browser)
-                return self._consent_page(browser, sealer, authorization_id, scope=None)
-            return self._expired(browser)
+            if exc.status != 400:
+                return self._expired(browser)
+            # "Cannot be processed": auto-approved or approved on an earlier load and now waiting for
+            # the person (a reload: the pending cookie has it); already answered (the done cookie); or
+            # supabase/auth#2820 (400 for `resource`, `offline_access`, public clients) on a request
+            # that is still pending, which the upstream approval below settles.
+            answer = {}
+            waiting = self._answer(
+                request, sealer, PENDING_COOKIE, PENDING_PURPOSE, authorization_id, user_id
+            )
+            if waiting is not None:
+                answer = {"redirect_url": waiting}
+            elif self._answer(request, sealer, DONE_COOKIE, DONE_PURPOSE, authorization_id, user_id):
+                return self._already_answered(browser)
 
         redirect_url = answer.get("redirect_url")
-        if isinstance(redirect_url, str):
-            if not _safe_redirect(redirect_url):
+        if not isinstance(redirect_url, str):
+            # Pending upstream. Supabase only reveals the authorization's `state` (and with it which MCP
+            # client asks, and whether this browser started the flow) in the redirect of an approved
+            # authorization, so approve upstream now; the code is followed only after the checks below
+            # and the person's own answer. Supabase's approval of our one upstream client means nothing
+            # for a particular MCP client anyway (see the module docstring).
+            try:
+                redirect_url = await self._approve_upstream(upstream, authorization_id, user_id, token)
+            except UpstreamUnavailable:
                 return self._unavailable(browser, authorization_id)
-            # Supabase auto-approved (our one upstream client was approved before). Its approval is
-            # not this MCP client's approval: ask unless this browser approved this client already.
-            if self._is_remembered(request, sealer, browser.flow, user_id):
-                return self._redirect(redirect_url, browser)
-            waiting = {"a": authorization_id, "s": user_id, "u": redirect_url}
-            browser.set_cookies.append(
-                (
-                    PENDING_COOKIE,
-                    sealer.seal(PENDING_PURPOSE, waiting, ANSWER_TTL_SECONDS),
-                    ANSWER_TTL_SECONDS,
-                )
+            except UpstreamRejected as exc:
+                if exc.status in (401, 403):
+                    return self._sign_in_again(browser, sealer, authorization_id, status=200)
+                if exc.status == 400:
+                    return self._already_answered(browser)
+                return self._expired(browser)
+        if not _safe_redirect(redirect_url):
+            return self._unavailable(browser, authorization_id)
+        state = self._bind(browser, sealer, redirect_url)
+        if state is None:
+            return self._not_this_browser(browser)
+        if self._is_remembered(request, sealer, state, user_id):
+            self._mark_done(browser, sealer, authorization_id, user_id, "approve", redirect_url)
+            return self._redirect(redirect_url, browser)
+        waiting_for = {"a": authorization_id, "s": user_id, "u": redirect_url}
+        browser.set_cookies.append(
+            (
+                PENDING_COOKIE,
+                sealer.seal(PENDING_PURPOSE, waiting_for, ANSWER_TTL_SECONDS),
+                ANSWER_TTL_SECONDS,
             )
-            return self._consent_page(browser, sealer, authorization_id, scope=None)
-        scope = answer.get("scope") if isinstance(answer.get("scope"), str) else None
-        return self._consent_page(browser, sealer, authorization_id, scope=scope)
+        )
+        return self._consent_page(browser, sealer, authorization_id)
 
-    def _consent_page(
-        self, browser: _Browser, sealer: Sealer, authorization_id: str, *, scope: str | None
-    ) -> Response:
-        scope = scope or (browser.flow.scope if browser.flow else None) or ""
+    async def _approve_upstream(
+        self, upstream: SupabaseAuth, authorization_id: str, user_id: str, token: str
+    ) -> str:
+        """Supabase's `redirect_url` for this authorization, approved once even when asked in parallel."""
+        key = _digest(f"{authorization_id}\x00{user_id}\x00upstream")
+        return await self.decisions.once(key, lambda: upstream.decide(authorization_id, token, "approve"))
+
+    def _bind(self, browser: _Browser, sealer: Sealer, redirect_url: str) -> AuthorizationState | None:
+        """The authorization's own sealed state, when this browser started its flow; else None."""
+        try:
+            browser.authorization = bound_state(sealer, redirect_url, browser.flows)
+        except NotThisBrowsersFlow as exc:
+            log.warning("consent refused: %s", exc)
+            return None
+        return browser.authorization
+
+    def _not_this_browser(self, browser: _Browser) -> Response:
+        browser.clear_cookies.append(PENDING_COOKIE)
+        return self._message(browser, 403, NOT_THIS_BROWSER_TITLE, NOT_THIS_BROWSER_TEXT)
+
+    def _consent_page(self, browser: _Browser, sealer: Sealer, authorization_id: str) -> Response:
+        assert browser.authorization is not None
+        scope = browser.authorization.scope
         permissions = [_SCOPE_TEXT[s] for s in dict.fromkeys(scope.split()) if s in _SCOPE_TEXT]
         return self._render(
             "consent.html",
@@ -807,53 +863,38 @@ class ConsentPage:
         if browser.session is None:
             return self._sign_in_again(browser, sealer, authorization_id)
         user_id, token = str(browser.session.get("s")), str(browser.session.get("t"))
-        key = _digest(f"{authorization_id}\x00{user_id}\x00{action}")
-
-        done = self.decisions.get(key) or self._done_answer(
-            request, sealer, authorization_id, user_id, action
-        )
+        key = _digest(f"{authorization_id}\x00{user_id}\x00answer")
+        done = self.decisions.get(key) or self._done_answer(request, sealer, authorization_id, user_id)
         if done is not None:
-            return self._redirect(done, browser)
-
-        pending = self._answer(request, sealer, PENDING_COOKIE, PENDING_PURPOSE, authorization_id, user_id)
-        if pending is not None:
-            # Supabase already approved upstream; the person now answers for this MCP client.
-            browser.clear_cookies.append(PENDING_COOKIE)
-            if action == "approve":
-                self._remember(request, sealer, browser, user_id)
-                self._mark_done(browser, sealer, authorization_id, user_id, action, pending)
-                return self._redirect(pending, browser)
-            if browser.flow is None:
-                return self._message(
-                    browser, 200, "Access denied", "Nothing was shared. You can close this window."
-                )
-            url = self._deny_url(browser.flow)
-            self._mark_done(browser, sealer, authorization_id, user_id, action, url)
-            return self._redirect(url, browser)
-
-        flow = browser.flow
-
-        async def answer() -> str:
-            url = await upstream.decide(authorization_id, token, action)
-            if action == "deny" and flow is not None:
-                # Supabase's deny URL leads to our /oauth/callback; the flow cookie lets us go straight
-                # to the MCP client with RFC 9207's `iss`, the same answer the callback would give.
-                return self._deny_url(flow)
-            return url
-
-        try:
-            url = await self.decisions.once(key, answer)
-        except UpstreamUnavailable:
-            return self._unavailable(browser, authorization_id)
-        except UpstreamRejected as exc:
-            if exc.status in (401, 403):
-                return self._sign_in_again(browser, sealer, authorization_id)
-            if exc.status == 400:
+            answered, _, done_url = done.partition("\x00")
+            if answered != action:
                 return self._already_answered(browser)
-            return self._expired(browser)
+            return self._redirect(done_url, browser)
+
+        url = self._answer(request, sealer, PENDING_COOKIE, PENDING_PURPOSE, authorization_id, user_id)
+        if url is None:
+            # No question was shown in this browser (another machine's page, a lost cookie, a forged
+            # form): the same upstream approval and binding checks as the page itself.
+            try:
+                url = await self._approve_upstream(upstream, authorization_id, user_id, token)
+            except UpstreamUnavailable:
+                return self._unavailable(browser, authorization_id)
+            except UpstreamRejected as exc:
+                if exc.status in (401, 403):
+                    return self._sign_in_again(browser, sealer, authorization_id)
+                if exc.status == 400:
+                    return self._already_answered(browser)
+                return self._expired(browser)
+        state = self._bind(browser, sealer, url) if _safe_redirect(url) else None
+        if state is None:
+            return self._not_this_browser(browser)
+        browser.clear_cookies.append(PENDING_COOKIE)
         if action == "approve":
-            self._remember(request, sealer, browser, user_id)
+            self._remember(request, sealer, browser, user_id, state)
+        else:
+            url = self._deny_url(state)
         self._mark_done(browser, sealer, authorization_id, user_id, action, url)
+        self.decisions.put(key, f"{action}\x00{url}")
         return self._redirect(url, browser)
 
     def _sign_in_again(
@@ -872,17 +913,14 @@ class ConsentPage:
         )
 
     def _done_answer(
-        self, request: Request, sealer: Sealer, authorization_id: str, user_id: str, action: str
+        self, request: Request, sealer: Sealer, authorization_id: str, user_id: str
     ) -> str | None:
+        """`action NUL url` of this browser's answer to this authorization, if it gave one."""
         value = self._unseal_cookie(request, sealer, DONE_COOKIE, DONE_PURPOSE)
-        if value is None or (value.get("a"), value.get("s"), value.get("x")) != (
-            authorization_id,
-            user_id,
-            action,
-        ):
+        if value is None or (value.get("a"), value.get("s")) != (authorization_id, user_id):
             return None
-        url = value.get("u")
-        return url if isinstance(url, str) else None
+        action, url = value.get("x"), value.get("u")
+        return f"{action}\x00{url}" if isinstance(action, str) and isinstance(url, str) else None
 
     def _mark_done(
         self, browser: _Browser, sealer: Sealer, authorization_id: str, user_id: str, action: str, url: str
@@ -891,14 +929,14 @@ class ConsentPage:
         sealed = sealer.seal(DONE_PURPOSE, payload, ANSWER_TTL_SECONDS)
         browser.set_cookies.append((DONE_COOKIE, sealed, ANSWER_TTL_SECONDS))
 
-    def _deny_url(self, flow: FlowContext) -> str:
+    def _deny_url(self, state: AuthorizationState) -> str:
         """The MCP client's callback with `access_denied` (RFC 6749 §4.1.2.1) and `iss` (RFC 9207)."""
         params = {"error": "access_denied", "error_description": "The user denied the request"}
-        if flow.state is not None:
-            params["state"] = flow.state
+        if state.client_state is not None:
+            params["state"] = state.client_state
         params["iss"] = self.settings.public_url
-        separator = "&" if urlsplit(flow.redirect_uri).query else "?"
-        return f"{flow.redirect_uri}{separator}{urlencode(params)}"
+        separator = "&" if urlsplit(state.redirect_uri).query else "?"
+        return f"{state.redirect_uri}{separator}{urlencode(params)}"
 
 
 def consent_routes(settings: Settings) -> list[BaseRoute]:

@@ -2,8 +2,8 @@
 
 Errors before the client and its redirect URI are known good render a page (redirecting there would
 make us an open redirector); later ones go back to the client with `error`, `state` and `iss`. On
-success the flow cookie (read by the consent page) is set and the browser goes to Supabase with our
-own client id and callback, the client's PKCE challenge and a sealed `state`.
+success the browser goes to Supabase with our own client id and callback, the client's PKCE challenge
+and a sealed `state` whose flow nonce is added to this browser's flow cookie (`auth/flow.py`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workout_mcp.auth.clients import MAX_STATE_LENGTH, UnknownClient, client_ref
-from workout_mcp.auth.flow import FlowContext, write_flow_cookie
-from workout_mcp.auth.oauth.context import STATE_PURPOSE, STATE_TTL_SECONDS, FacadeContext, upstream_scope
+from workout_mcp.auth.flow import AuthorizationState, new_flow_nonce, start_flow
+from workout_mcp.auth.oauth.context import FacadeContext, upstream_scope
 from workout_mcp.auth.oauth.errors import Endpoint, PageError, RedirectError, redirect
 
 log = logging.getLogger("workout_mcp.auth.oauth.authorize")
@@ -93,18 +93,18 @@ def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
             raise fail("invalid_target", f"resource must be {ctx.resource}")
         scope = upstream_scope(query.get("scope"))
 
-        sealed_state = ctx.sealer.seal(
-            STATE_PURPOSE,
-            {
-                "c": client_ref(client.client_id),
-                "r": redirect_uri,
-                "x": bool(asked),
-                "s": state,
-                "h": challenge,
-                "k": scope,
-            },
-            STATE_TTL_SECONDS,
-        )
+        nonce = new_flow_nonce()
+        sealed_state = AuthorizationState(
+            client_ref=client_ref(client.client_id),
+            client_name=client.client_name,
+            redirect_uri=redirect_uri,
+            explicit_redirect=bool(asked),
+            client_state=state,
+            challenge=challenge,
+            scope=scope,
+            flow=nonce,
+            started_at=int(ctx.clock()),
+        ).seal(ctx.sealer)
         location = (
             ctx.supabase_authorize_url
             + "?"
@@ -121,18 +121,7 @@ def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
             )
         )
         response = redirect(location)
-        write_flow_cookie(
-            response,
-            ctx.sealer,
-            FlowContext(
-                client_id=client.client_id,
-                client_name=client.client_name,
-                redirect_uri=redirect_uri,
-                state=state,
-                scope=scope,
-            ),
-            secure=ctx.secure_cookies,
-        )
+        start_flow(request, response, ctx.sealer, nonce, secure=ctx.secure_cookies)
         log.info(
             "authorize: client %r (%s) sent to Supabase, scope %r", client.client_name, client.kind, scope
         )
