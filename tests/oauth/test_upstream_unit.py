@@ -10,17 +10,18 @@ import pytest
 
 from workout_mcp.auth.oauth.errors import OAuthError
 from workout_mcp.auth.oauth.upstream import SupabaseOAuth
+from workout_mcp.supabase import SupabaseAuth, SupabaseGateway
 
 
 def _upstream(handler: httpx.MockTransport) -> SupabaseOAuth:
+    gateway = SupabaseGateway(
+        httpx.AsyncClient(transport=handler), "https://ref.supabase.co", "anon", timeout=5
+    )
     return SupabaseOAuth(
-        httpx.AsyncClient(transport=handler),
-        supabase_url="https://ref.supabase.co",
-        anon_key="anon",
+        SupabaseAuth(gateway),
         client_id="our-client",
         client_secret="s3cr:et",
         callback_url="https://app.example/oauth/callback",
-        timeout=5,
     )
 
 
