@@ -79,9 +79,9 @@ async def test_code_exchange_sends_our_credentials_our_callback_and_the_clients_
             400,
             {"code": 400, "error_code": "invalid_credentials", "msg": "invalid client credentials"},
             "server_error",
-            500,
+            503,
         ),
-        (401, {"message": "No API key found in request"}, "server_error", 500),
+        (401, {"message": "No API key found in request"}, "server_error", 503),
         (409, {"code": 409, "error_code": "conflict", "msg": "lock"}, "temporarily_unavailable", 503),
         (
             429,

@@ -120,6 +120,7 @@ class Pages(Csrf):
             else None,
             "error": None,
             "notice": None,
+            "email_code": self.settings.consent_email_code,
         }
         base.update(context)
         html = self.env.get_template(template).render(base)

@@ -7,14 +7,49 @@ import re
 from starlette.requests import Request
 from starlette.responses import Response
 
-from workout_mcp.auth.consent.cookies import SESSION_COOKIE
-from workout_mcp.auth.consent.pages import Pages
+from workout_mcp.auth.consent.cookies import SESSION_COOKIE, Browser
+from workout_mcp.auth.consent.pages import Pages, log
+from workout_mcp.auth.sealing import Sealer
 from workout_mcp.supabase import SupabaseError
 
 OTP = re.compile(r"^[0-9]{6,10}$")
 
 
+CAPTCHA_MESSAGE = (
+    "This service's sign-in is protected by a CAPTCHA that this page cannot show, so signing in here "
+    "does not work right now. Please tell the service's operator."
+)
+
+
 class SignIn(Pages):
+    def _captcha_refused(self, what: str) -> str:
+        # The person cannot fix this; the operator can (Supabase: Authentication, Attack Protection).
+        log.error(
+            "supabase refused the consent page's %s: CAPTCHA protection is on for this project; the consent "
+            "page cannot pass a captcha token, so turn off CAPTCHA (Authentication > Attack Protection)",
+            what,
+        )
+        return CAPTCHA_MESSAGE
+
+    def _sign_in_form(
+        self,
+        browser: Browser,
+        sealer: Sealer,
+        authorization_id: str,
+        status: int,
+        error: str,
+        **fields: str,
+    ) -> Response:
+        return self._render(
+            "signin.html",
+            browser,
+            status=status,
+            sealer=sealer,
+            authorization_id=authorization_id,
+            error=error,
+            **fields,
+        )
+
     async def sign_in_password(self, request: Request) -> Response:
         prelude = await self._post_prelude(request)
         if isinstance(prelude, Response):
@@ -23,15 +58,7 @@ class SignIn(Pages):
         email, password = form.get("email", "").strip(), form.get("password", "")
 
         def again(status: int, message: str) -> Response:
-            return self._render(
-                "signin.html",
-                browser,
-                status=status,
-                sealer=sealer,
-                authorization_id=authorization_id,
-                email=email,
-                error=message,
-            )
+            return self._sign_in_form(browser, sealer, authorization_id, status, message, email=email)
 
         if not email or not password or len(email) > 320 or len(password) > 1024:
             return again(400, "Enter your email address and password.")
@@ -40,6 +67,8 @@ class SignIn(Pages):
         except SupabaseError as exc:
             if exc.unavailable:
                 return self._unavailable(browser, authorization_id)
+            if exc.code == "captcha_failed":
+                return again(503, self._captcha_refused("password sign-in"))
             if exc.code == "email_not_confirmed":
                 return again(
                     400, "Your email address is not confirmed yet. Open the link in your sign-up email first."
@@ -52,47 +81,40 @@ class SignIn(Pages):
         self._start_session(browser, sealer, session)
         return self._back_to_page(authorization_id, browser)
 
+    def _no_email_codes(self, browser: Browser, authorization_id: str) -> Response:
+        return self._message(
+            browser,
+            404,
+            "Sign-in codes are off",
+            "This service does not send sign-in codes. Sign in with your password instead.",
+            retry_id=authorization_id,
+        )
+
     async def send_code(self, request: Request) -> Response:
         prelude = await self._post_prelude(request)
         if isinstance(prelude, Response):
             return prelude
         sealer, upstream, browser, form, authorization_id = prelude
+        if not self.settings.consent_email_code:
+            return self._no_email_codes(browser, authorization_id)
         email = form.get("email", "").strip()
+
+        def again(status: int, message: str) -> Response:
+            return self._sign_in_form(browser, sealer, authorization_id, status, message, code_email=email)
+
         if not email or len(email) > 320 or "@" not in email:
-            return self._render(
-                "signin.html",
-                browser,
-                status=400,
-                sealer=sealer,
-                authorization_id=authorization_id,
-                code_email=email,
-                error="Enter a valid email address to get a code.",
-            )
+            return again(400, "Enter a valid email address to get a code.")
         try:
             await upstream.send_code(email)
         except SupabaseError as exc:
             if exc.unavailable:
                 return self._unavailable(browser, authorization_id)
+            if exc.code == "captcha_failed":
+                return again(503, self._captcha_refused("sign-in code request"))
             if exc.status == 429 or exc.code.startswith("over_"):
-                return self._render(
-                    "signin.html",
-                    browser,
-                    status=429,
-                    sealer=sealer,
-                    authorization_id=authorization_id,
-                    code_email=email,
-                    error="A code was sent very recently. Wait a minute before asking for another.",
-                )
+                return again(429, "A code was sent very recently. Wait a minute before asking for another.")
             if exc.code in ("validation_failed", "email_address_invalid"):
-                return self._render(
-                    "signin.html",
-                    browser,
-                    status=400,
-                    sealer=sealer,
-                    authorization_id=authorization_id,
-                    code_email=email,
-                    error="Enter a valid email address to get a code.",
-                )
+                return again(400, "Enter a valid email address to get a code.")
             # Unknown account or sign-ups off: answer as if sent, so the page does not reveal accounts.
         return self._render(
             "otp.html", browser, sealer=sealer, authorization_id=authorization_id, email=email
@@ -103,6 +125,8 @@ class SignIn(Pages):
         if isinstance(prelude, Response):
             return prelude
         sealer, upstream, browser, form, authorization_id = prelude
+        if not self.settings.consent_email_code:
+            return self._no_email_codes(browser, authorization_id)
         email = form.get("email", "").strip()
         code = re.sub(r"[\s-]", "", form.get("code", ""))
 

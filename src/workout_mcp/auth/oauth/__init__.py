@@ -66,6 +66,7 @@ def build_facade(
             client_secret=settings.oauth_client_secret.get_secret_value(),
             callback_url=f"{issuer}/oauth/callback",
         ),
+        anon_key=settings.supabase_anon_key.get_secret_value(),
         clock=clock,
     )
 

@@ -42,6 +42,7 @@ class FacadeContext:
     registry: ClientRegistry
     cimd: CimdResolver
     upstream: SupabaseOAuth
+    anon_key: str = ""  # public; sent on the browser redirect for self-hosted Kong
     clock: Callable[[], float] = time.time
 
     @property

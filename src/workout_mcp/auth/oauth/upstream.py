@@ -111,10 +111,21 @@ def _translate(grant: str, exc: SupabaseError) -> OAuthError:
         or status in (401, 403)
         or oauth_error == "unsupported_grant_type"
     ):
-        # Supabase refused *this server's* client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET, or the gateway's
-        # apikey). Re-registering the MCP client cannot fix that, so no invalid_client here.
-        log.error("supabase refused this server's OAuth client credentials; check OAUTH_CLIENT_ID/SECRET")
-        return OAuthError("server_error", "the authorization server is misconfigured", status=500)
+        # Supabase refused *this server's* client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET, its registered
+        # authentication method, or the gateway's apikey). Re-registering the MCP client cannot fix that,
+        # so no invalid_client here: a clean 503 server_error, and the operator is told what to change.
+        if "authentication method" in exc.message:
+            log.error(
+                "supabase refused this server's OAuth client: it must be registered with "
+                "token_endpoint_auth_method client_secret_basic (this server sends HTTP Basic), not "
+                "client_secret_post; change it in Supabase (Authentication > OAuth Apps)"
+            )
+        else:
+            log.error(
+                "supabase refused this server's OAuth client credentials; check OAUTH_CLIENT_ID and "
+                "OAUTH_CLIENT_SECRET, and that the client uses client_secret_basic"
+            )
+        return OAuthError("server_error", "the authorization server is misconfigured", status=503)
     if oauth_error == "invalid_request":
         return OAuthError("invalid_request", "the identity provider refused the request")
     if oauth_error is not None or gotrue_code in _DEAD_GRANT_CODES or status in (400, 404, 422):
