@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -90,6 +91,22 @@ async def approve(browser: httpx.AsyncClient, world: World, consent_url: str, pa
     landed = await follow(browser, world, decided)
     assert landed.is_redirect
     return str(landed.headers["location"])
+
+
+async def redeem(
+    browser: httpx.AsyncClient, world: World, client: dict[str, Any], pkce: Pkce, code: str
+) -> httpx.Response:
+    """The MCP client exchanges its code at our token endpoint."""
+    return await browser.post(
+        f"{world.url}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CLAUDE_CALLBACK,
+            "code_verifier": pkce.verifier,
+            "client_id": str(client["client_id"]),
+        },
+    )
 
 
 async def attackers_authorization(attacker: httpx.AsyncClient, world: World, scope: str) -> str:
@@ -177,16 +194,7 @@ async def test_a_returning_user_of_the_same_client_goes_straight_through_and_get
     location = str(landed.headers["location"])
     assert location.startswith(CLAUDE_CALLBACK + "?")
     code = parse_qs(urlsplit(location).query)["code"][0]
-    tokens = await victim.post(
-        f"{world.url}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CLAUDE_CALLBACK,
-            "code_verifier": pkce.verifier,
-            "client_id": str(claude["client_id"]),
-        },
-    )
+    tokens = await redeem(victim, world, claude, pkce, code)
     assert tokens.status_code == 200 and tokens.json()["access_token"]
 
 

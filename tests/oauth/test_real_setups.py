@@ -18,7 +18,7 @@ import pytest
 from tests.oauth.browser import CLAUDE_CALLBACK, Pkce, authorize_url, register
 from tests.oauth.cimd_server import serve_metadata_document
 from tests.oauth.conftest import PASSWORD, SECRET_KEY, World
-from tests.oauth.test_consent_binding import aid_of, approve, csrf_of, sign_in, start
+from tests.oauth.test_consent_binding import aid_of, approve, csrf_of, redeem, sign_in, start
 from workout_mcp.auth.clients import client_ref
 from workout_mcp.auth.flow import FLOW_COOKIE, FLOW_PURPOSE, AuthorizationState
 from workout_mcp.auth.sealing import Sealer, SealError
@@ -34,21 +34,6 @@ async def code_and_pkce(
     consent_url = await start(browser, world, str(client["client_id"]), pkce, scope=scope)
     landed = await approve(browser, world, consent_url, await sign_in(browser, world, consent_url))
     return client, pkce, parse_qs(urlsplit(landed).query)["code"][0]
-
-
-async def redeem(
-    browser: httpx.AsyncClient, world: World, client: dict[str, Any], pkce: Pkce, code: str
-) -> httpx.Response:
-    return await browser.post(
-        f"{world.url}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CLAUDE_CALLBACK,
-            "code_verifier": pkce.verifier,
-            "client_id": str(client["client_id"]),
-        },
-    )
 
 
 async def initialize(world: World, token: str) -> httpx.Response:
