@@ -1,7 +1,7 @@
 -- Bulk import (Strong / Hevy / our own export) and full export, in a bounded number of round trips.
 --
 -- An import of any size is all or nothing across several PostgREST calls:
---   1. `import_stage(p_import_id, p_seq, p_workouts)` once per chunk (the client keeps each body well
+--   1. `import_stage(p_import_id, p_seq, p_chunk)` once per chunk (the client keeps each body well
 --      under a megabyte): the chunk is parked in `import_chunks`, owned by the caller, untouched by
 --      anything else;
 --   2. `import_commit(p_import_id, p_chunks, p_exercises)` once: in one transaction it checks that every
@@ -10,10 +10,13 @@
 --      staged chunks. If anything fails, the transaction rolls back and the log is as it was.
 --   3. `import_abort(p_import_id)` drops a failed import's chunks; chunks older than a day are purged
 --      by the next `import_stage` anyway.
--- A workout in a chunk is `{"t": title, "s": started_at, "e": ended_at, "n": notes, "r": rpe,
--- "x": [[exercise index, reps, weight_kg, duration_s, distance_m, rpe, is_warmup], ...]}`, the index
--- pointing into `p_exercises` (`[{"name", "muscle_groups", "equipment", "kind", "own"}]`; `own`
--- marks an exercise the file declares, created even when no new workout uses it).
+-- A chunk is `{"w": [{"t": title, "s": started_at, "e": ended_at, "n": notes, "r": rpe}, ...],
+-- "x": {"i": [...], "e": [...], "p": [...], "r": [...], "kg": [...], "d": [...], "m": [...],
+-- "rpe": [...], "u": [...]}}`: the sets as columns (workout number in the chunk from 1, exercise index,
+-- position, reps, weight_kg, duration_s, distance_m, rpe, warm-up 0/1), which `unnest` reads back
+-- far faster than one JSON object per set. The exercise index points into `p_exercises`
+-- (`[{"name", "muscle_groups", "equipment", "kind", "own"}]`; `own` marks an exercise the file
+-- declares, created even when no new workout uses it).
 --
 -- Everything runs as the caller (security invoker): Row Level Security, forced on `import_chunks`
 -- like every other table, decides. Idempotent: safe to apply twice.
@@ -26,7 +29,7 @@ create table if not exists public.import_chunks (
     created_at timestamptz not null default now(),
     constraint import_chunks_pkey primary key (user_id, import_id, seq),
     constraint import_chunks_seq_range check (seq between 0 and 9999),
-    constraint import_chunks_payload_array check (jsonb_typeof(payload) = 'array')
+    constraint import_chunks_payload_object check (jsonb_typeof(payload) = 'object')
 );
 comment on table public.import_chunks is
     'Staged chunks of one bulk import, until import_commit moves them into the log in one transaction.';
@@ -48,7 +51,7 @@ revoke all on public.import_chunks from anon;
 grant select, insert, delete on public.import_chunks to authenticated;
 grant all on public.import_chunks to service_role;
 
-create or replace function public.import_stage(p_import_id uuid, p_seq integer, p_workouts jsonb)
+create or replace function public.import_stage(p_import_id uuid, p_seq integer, p_chunk jsonb)
 returns integer
 language plpgsql
 volatile
@@ -59,16 +62,17 @@ begin
     if auth.uid() is null then
         raise exception 'sign in first' using errcode = '42501';
     end if;
-    if p_workouts is null or jsonb_typeof(p_workouts) <> 'array' then
-        raise exception 'a chunk must be a JSON array of workouts' using errcode = 'P0001';
+    if p_chunk is null or jsonb_typeof(p_chunk) <> 'object' or jsonb_typeof(p_chunk -> 'w') <> 'array'
+       or jsonb_typeof(p_chunk -> 'x') <> 'object' then
+        raise exception 'a chunk must be {"w": [workouts], "x": {set columns}}' using errcode = 'P0001';
     end if;
-    if jsonb_array_length(p_workouts) > 5000 then
+    if jsonb_array_length(p_chunk -> 'w') > 5000 then
         raise exception 'a chunk holds at most 5000 workouts' using errcode = 'P0001';
     end if;
     delete from public.import_chunks
     where user_id = (select auth.uid()) and created_at < now() - interval '1 day';
-    insert into public.import_chunks (import_id, seq, payload) values (p_import_id, p_seq, p_workouts);
-    return jsonb_array_length(p_workouts);
+    insert into public.import_chunks (import_id, seq, payload) values (p_import_id, p_seq, p_chunk);
+    return jsonb_array_length(p_chunk -> 'w');
 end;
 $$;
 
@@ -87,24 +91,15 @@ as $$
     select count(*)::integer from gone
 $$;
 
--- The id of the n-th workout of chunk `seq`: the same in every statement of one commit, so the sets'
--- statement finds the workouts the previous statement inserted.
-create or replace function public.import_workout_id(p_import_id uuid, p_seq integer, p_ord bigint)
-returns uuid
-language sql
-immutable
-security invoker
-set search_path = ''
-as $$
-    select md5(p_import_id::text || '/' || p_seq || '/' || p_ord)::uuid
-$$;
-
 create or replace function public.import_commit(p_import_id uuid, p_chunks integer, p_exercises jsonb)
 returns jsonb
 language plpgsql
 volatile
 security invoker
 set search_path = ''
+-- Supabase gives `authenticated` 8 s per statement; PostgREST applies a function's own setting, and a
+-- decade of sets (60,000 rows through Row Level Security) needs more than that on a small instance.
+set statement_timeout = '60s'
 as $$
 declare
     me uuid := auth.uid();
@@ -128,7 +123,7 @@ begin
     -- One import at a time per person: two uploads of the same file must not both add it.
     perform pg_advisory_xact_lock(hashtextextended('workout-mcp import ' || me::text, 0));
 
-    select count(*), coalesce(sum(jsonb_array_length(c.payload)), 0) into staged, total
+    select count(*), coalesce(sum(jsonb_array_length(c.payload -> 'w')), 0) into staged, total
     from public.import_chunks c
     where c.user_id = me and c.import_id = p_import_id and c.seq between 0 and p_chunks - 1;
     if staged <> p_chunks then
@@ -136,30 +131,41 @@ begin
             using errcode = 'P0001';
     end if;
 
-    insert into public.workouts (id, title, started_at, ended_at, notes, rpe)
-    select public.import_workout_id(p_import_id, c.seq, w.ord),
-           w.value ->> 't',
-           (w.value ->> 's')::timestamptz,
-           (w.value ->> 'e')::timestamptz,
-           w.value ->> 'n',
-           (w.value ->> 'r')::double precision
-    from public.import_chunks c
-    cross join lateral jsonb_array_elements(c.payload) with ordinality as w(value, ord)
-    where c.user_id = me and c.import_id = p_import_id
-      and not exists (
-          select 1 from public.workouts old
-          where old.user_id = me
-            and old.started_at >= date_trunc('second', (w.value ->> 's')::timestamptz)
-            and old.started_at < date_trunc('second', (w.value ->> 's')::timestamptz) + interval '1 second'
-            and public.name_key(coalesce(old.title, '')) = public.name_key(coalesce(w.value ->> 't', ''))
-      );
-    get diagnostics added = row_count;
+    -- A staged workout's id is fixed before the insert (md5 of import id, chunk and place), so the
+    -- statements after it find exactly the workouts this commit added.
+    -- Workouts not yet in the log: a hash anti-join on (start to the second, title key), both sides
+    -- computed once, so a second import of ten years costs milliseconds, not a comparison per pair.
+    with incoming as materialized (
+        select md5(p_import_id::text || '/' || c.seq || '/' || w.ord)::uuid as id,
+               w.value as v,
+               (w.value ->> 's')::timestamptz as started,
+               public.name_key(coalesce(w.value ->> 't', '')) as tkey
+        from public.import_chunks c
+        cross join lateral jsonb_array_elements(c.payload -> 'w') with ordinality as w(value, ord)
+        where c.user_id = me and c.import_id = p_import_id
+    ), existing as materialized (
+        select date_trunc('second', o.started_at) as s0, public.name_key(coalesce(o.title, '')) as tkey
+        from public.workouts o
+        where o.user_id = me
+    ), added_rows as (
+        insert into public.workouts (id, title, started_at, ended_at, notes, rpe)
+        select i.id, i.v ->> 't', i.started, (i.v ->> 'e')::timestamptz, i.v ->> 'n',
+               (i.v ->> 'r')::double precision
+        from incoming i
+        where not exists (
+            select 1 from existing e where e.s0 = date_trunc('second', i.started) and e.tkey = i.tkey
+        )
+        returning id
+    )
+    select count(*) into added from added_rows;
 
-    select coalesce(array_agg(distinct (s.value ->> 0)::integer), '{}') into used
+    select coalesce(array_agg(distinct x.e), '{}') into used
     from public.import_chunks c
-    cross join lateral jsonb_array_elements(c.payload) with ordinality as w(value, ord)
-    cross join lateral jsonb_array_elements(w.value -> 'x') as s(value)
-    join public.workouts nw on nw.id = public.import_workout_id(p_import_id, c.seq, w.ord)
+    cross join lateral unnest(
+        translate(c.payload -> 'x' ->> 'i', '[]', '{}')::bigint[],
+        translate(c.payload -> 'x' ->> 'e', '[]', '{}')::integer[]
+    ) as x(i, e)
+    join public.workouts nw on nw.id = md5(p_import_id::text || '/' || c.seq || '/' || x.i)::uuid
     where c.user_id = me and c.import_id = p_import_id;
 
     for item, idx in select value, ordinality - 1 from jsonb_array_elements(p_exercises) with ordinality
@@ -183,24 +189,25 @@ begin
         insert into public.workout_sets (
             workout_id, exercise_id, position, reps, weight_kg, duration_s, distance_m, rpe, is_warmup
         )
-        select nw.id,
-               ids[(s.value ->> 0)::integer + 1],
-               s.ord,
-               (s.value ->> 1)::integer,
-               (s.value ->> 2)::double precision,
-               (s.value ->> 3)::integer,
-               (s.value ->> 4)::double precision,
-               (s.value ->> 5)::double precision,
-               coalesce((s.value ->> 6)::integer = 1, false)
+        select nw.id, ids[x.e + 1], x.p, x.r, x.kg, x.d, x.m, x.rpe, x.u = 1
         from public.import_chunks c
-        cross join lateral jsonb_array_elements(c.payload) with ordinality as w(value, ord)
-        join public.workouts nw on nw.id = public.import_workout_id(p_import_id, c.seq, w.ord)
-        cross join lateral jsonb_array_elements(w.value -> 'x') with ordinality as s(value, ord)
+        cross join lateral unnest(
+            translate(c.payload -> 'x' ->> 'i', '[]', '{}')::bigint[],
+            translate(c.payload -> 'x' ->> 'e', '[]', '{}')::integer[],
+            translate(c.payload -> 'x' ->> 'p', '[]', '{}')::integer[],
+            translate(c.payload -> 'x' ->> 'r', '[]', '{}')::integer[],
+            translate(c.payload -> 'x' ->> 'kg', '[]', '{}')::double precision[],
+            translate(c.payload -> 'x' ->> 'd', '[]', '{}')::integer[],
+            translate(c.payload -> 'x' ->> 'm', '[]', '{}')::double precision[],
+            translate(c.payload -> 'x' ->> 'rpe', '[]', '{}')::double precision[],
+            translate(c.payload -> 'x' ->> 'u', '[]', '{}')::integer[]
+        ) as x(i, e, p, r, kg, d, m, rpe, u)
+        join public.workouts nw on nw.id = md5(p_import_id::text || '/' || c.seq || '/' || x.i)::uuid
         where c.user_id = me and c.import_id = p_import_id;
         get diagnostics set_count = row_count;
     exception
         when check_violation or not_null_violation or invalid_text_representation
-             or numeric_value_out_of_range then
+             or numeric_value_out_of_range or array_subscript_error then
             raise exception 'a set: %', sqlerrm using errcode = sqlstate;
     end;
 
@@ -222,7 +229,34 @@ language sql
 stable
 security invoker
 set search_path = ''
+set statement_timeout = '60s'
 as $$
+    -- One grouped pass over the sets (hash joins whatever the statistics say), not a sub-query per
+    -- workout: a freshly imported log has no statistics yet, and a scan per workout is quadratic.
+    with picked as materialized (
+        select w.id, w.title, w.started_at, w.ended_at, w.notes, w.rpe
+        from public.workouts w
+        where (p_since is null or w.started_at >= p_since)
+          and (p_until is null or w.started_at < p_until)
+    ), grouped as (
+        select s.workout_id,
+               jsonb_agg(
+                   jsonb_build_object(
+                       'exercise', e.name,
+                       'reps', s.reps,
+                       'weight_kg', s.weight_kg,
+                       'duration_s', s.duration_s,
+                       'distance_m', s.distance_m,
+                       'rpe', s.rpe,
+                       'is_warmup', s.is_warmup
+                   )
+                   order by s.position
+               ) as sets
+        from picked p
+        join public.workout_sets s on s.workout_id = p.id
+        join public.exercises e on e.id = s.exercise_id
+        group by s.workout_id
+    )
     select jsonb_build_object(
         'exercises', coalesce((
             select jsonb_agg(
@@ -238,34 +272,17 @@ as $$
         'workouts', coalesce((
             select jsonb_agg(
                 jsonb_build_object(
-                    'title', w.title,
-                    'started_at', w.started_at,
-                    'ended_at', w.ended_at,
-                    'notes', w.notes,
-                    'rpe', w.rpe,
-                    'sets', coalesce((
-                        select jsonb_agg(
-                            jsonb_build_object(
-                                'exercise', e.name,
-                                'reps', s.reps,
-                                'weight_kg', s.weight_kg,
-                                'duration_s', s.duration_s,
-                                'distance_m', s.distance_m,
-                                'rpe', s.rpe,
-                                'is_warmup', s.is_warmup
-                            )
-                            order by s.position
-                        )
-                        from public.workout_sets s
-                        join public.exercises e on e.id = s.exercise_id
-                        where s.workout_id = w.id
-                    ), '[]'::jsonb)
+                    'title', p.title,
+                    'started_at', p.started_at,
+                    'ended_at', p.ended_at,
+                    'notes', p.notes,
+                    'rpe', p.rpe,
+                    'sets', coalesce(g.sets, '[]'::jsonb)
                 )
-                order by w.started_at, w.id
+                order by p.started_at, p.id
             )
-            from public.workouts w
-            where (p_since is null or w.started_at >= p_since)
-              and (p_until is null or w.started_at < p_until)
+            from picked p
+            left join grouped g on g.workout_id = p.id
         ), '[]'::jsonb)
     )
 $$;
@@ -273,14 +290,12 @@ $$;
 revoke execute on function
     public.import_stage(uuid, integer, jsonb),
     public.import_abort(uuid),
-    public.import_workout_id(uuid, integer, bigint),
     public.import_commit(uuid, integer, jsonb),
     public.export_log(timestamptz, timestamptz)
     from public, anon;
 grant execute on function
     public.import_stage(uuid, integer, jsonb),
     public.import_abort(uuid),
-    public.import_workout_id(uuid, integer, bigint),
     public.import_commit(uuid, integer, jsonb),
     public.export_log(timestamptz, timestamptz)
     to authenticated, service_role;

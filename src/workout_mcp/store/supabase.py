@@ -470,39 +470,37 @@ class SupabaseStore:
 
         for e in batch.exercises:
             index(e.name, e)
-        chunks: list[list[dict[str, Any]]] = [[]]
+        chunks: list[dict[str, Any]] = []
         size = 0
         for w in batch.workouts:
-            item = {
-                "t": w.title,
-                "s": _iso(w.started_at),
-                "e": _iso(w.ended_at),
-                "n": w.notes,
-                "r": w.rpe,
-                "x": [
-                    [
-                        index(s.exercise),
-                        s.reps,
-                        s.weight_kg,
-                        s.duration_s,
-                        s.distance_m,
-                        s.rpe,
-                        int(s.is_warmup),
-                    ]
-                    for s in w.sets
-                ],
-            }
-            cost = len(json.dumps(item, separators=(",", ":")))
-            if chunks[-1] and size + cost > IMPORT_CHUNK_BYTES:
-                chunks.append([])
+            if not chunks or size > IMPORT_CHUNK_BYTES:
+                columns: dict[str, list[Any]] = {
+                    k: [] for k in ("i", "e", "p", "r", "kg", "d", "m", "rpe", "u")
+                }
+                chunks.append({"w": [], "x": columns})
                 size = 0
-            chunks[-1].append(item)
-            size += cost
+            chunk = chunks[-1]
+            head = {"t": w.title, "s": _iso(w.started_at), "e": _iso(w.ended_at), "n": w.notes, "r": w.rpe}
+            chunk["w"].append(head)
+            number = len(chunk["w"])
+            x = chunk["x"]
+            for position, s in enumerate(w.sets, start=1):
+                x["i"].append(number)
+                x["e"].append(index(s.exercise))
+                x["p"].append(position)
+                x["r"].append(s.reps)
+                x["kg"].append(s.weight_kg)
+                x["d"].append(s.duration_s)
+                x["m"].append(s.distance_m)
+                x["rpe"].append(s.rpe)
+                x["u"].append(int(s.is_warmup))
+            # ~30 bytes per set in columns, plus the workout's own fields
+            size += len(json.dumps(head)) + 30 * len(w.sets)
         import_id = str(uuid.uuid4())
         try:
             for seq, chunk in enumerate(chunks):
                 await self._rpc(
-                    "import_stage", {"p_import_id": import_id, "p_seq": seq, "p_workouts": chunk}, read=False
+                    "import_stage", {"p_import_id": import_id, "p_seq": seq, "p_chunk": chunk}, read=False
                 )
                 if progress is not None:
                     progress(seq + 1, len(chunks) + 1)
