@@ -21,14 +21,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.standin.pg import supabase_database  # noqa: E402
-from tests.standin.rest import serve_supabase  # noqa: E402
-from workout_mcp.domain.models import NewSet  # noqa: E402
-from workout_mcp.domain.transfer import ImportBatch, ImportedWorkout  # noqa: E402
-from workout_mcp.store.base import WorkoutStore  # noqa: E402
-from workout_mcp.store.local import LocalStore  # noqa: E402
-from workout_mcp.store.supabase import SupabaseStore  # noqa: E402
-from workout_mcp.transfer import native  # noqa: E402
+from tests.standin.pg import supabase_database
+from tests.standin.rest import serve_supabase
+
+from workout_mcp.domain.models import NewSet
+from workout_mcp.domain.transfer import ImportBatch, ImportedWorkout
+from workout_mcp.store.base import WorkoutStore
+from workout_mcp.store.local import LocalStore
+from workout_mcp.store.supabase import SupabaseStore
+from workout_mcp.transfer import native
 
 LIFTS = ("Squat", "Bench Press", "Deadlift", "Overhead Press", "Barbell Row", "Pull-Up", "Zercher Squat")
 

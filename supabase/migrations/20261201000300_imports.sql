@@ -230,32 +230,44 @@ stable
 security invoker
 set search_path = ''
 set statement_timeout = '60s'
+-- Right after a big import the planner has no statistics and guesses one row everywhere; a nested
+-- loop over "one" workout then re-scans every set per workout. Hash joins are linear whatever it guesses.
+set enable_nestloop = off
 as $$
-    -- One grouped pass over the sets (hash joins whatever the statistics say), not a sub-query per
-    -- workout: a freshly imported log has no statistics yet, and a scan per workout is quadratic.
+    -- One join and one grouping, no sub-query per workout.
     with picked as materialized (
         select w.id, w.title, w.started_at, w.ended_at, w.notes, w.rpe
         from public.workouts w
         where (p_since is null or w.started_at >= p_since)
           and (p_until is null or w.started_at < p_until)
-    ), grouped as (
-        select s.workout_id,
-               jsonb_agg(
-                   jsonb_build_object(
-                       'exercise', e.name,
-                       'reps', s.reps,
-                       'weight_kg', s.weight_kg,
-                       'duration_s', s.duration_s,
-                       'distance_m', s.distance_m,
-                       'rpe', s.rpe,
-                       'is_warmup', s.is_warmup
+    ), whole as (
+        select p.id, p.started_at,
+               jsonb_build_object(
+                   'title', p.title,
+                   'started_at', p.started_at,
+                   'ended_at', p.ended_at,
+                   'notes', p.notes,
+                   'rpe', p.rpe,
+                   'sets', coalesce(
+                       jsonb_agg(
+                           jsonb_build_object(
+                               'exercise', e.name,
+                               'reps', s.reps,
+                               'weight_kg', s.weight_kg,
+                               'duration_s', s.duration_s,
+                               'distance_m', s.distance_m,
+                               'rpe', s.rpe,
+                               'is_warmup', s.is_warmup
+                           )
+                           order by s.position
+                       ) filter (where s.id is not null),
+                       '[]'::jsonb
                    )
-                   order by s.position
-               ) as sets
+               ) as doc
         from picked p
-        join public.workout_sets s on s.workout_id = p.id
-        join public.exercises e on e.id = s.exercise_id
-        group by s.workout_id
+        left join public.workout_sets s on s.workout_id = p.id
+        left join public.exercises e on e.id = s.exercise_id
+        group by p.id, p.title, p.started_at, p.ended_at, p.notes, p.rpe
     )
     select jsonb_build_object(
         'exercises', coalesce((
@@ -269,21 +281,7 @@ as $$
             from public.exercises e
             where e.owner_id = (select auth.uid())
         ), '[]'::jsonb),
-        'workouts', coalesce((
-            select jsonb_agg(
-                jsonb_build_object(
-                    'title', p.title,
-                    'started_at', p.started_at,
-                    'ended_at', p.ended_at,
-                    'notes', p.notes,
-                    'rpe', p.rpe,
-                    'sets', coalesce(g.sets, '[]'::jsonb)
-                )
-                order by p.started_at, p.id
-            )
-            from picked p
-            left join grouped g on g.workout_id = p.id
-        ), '[]'::jsonb)
+        'workouts', coalesce((select jsonb_agg(w.doc order by w.started_at, w.id) from whole w), '[]'::jsonb)
     )
 $$;
 
