@@ -108,10 +108,13 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(
     second = refreshed.json()["refresh_token"]
     assert second != first
     assert refreshed.headers["sb-auth-user-id"] == refreshed.json()["user"]["id"]
+    # GoTrue (`internal/tokens/service.go`): the parent of the active token is answered with the active
+    # one; only a token older than that is reuse, which revokes the family.
+    third = (await http.post("/token?grant_type=refresh_token", json={"refresh_token": second})).json()
     reuse = await http.post("/token?grant_type=refresh_token", json={"refresh_token": first})
     assert reuse.json()["error_code"] == "refresh_token_already_used"
     assert reuse.json()["msg"] == "Invalid Refresh Token: Already Used"
-    after = await http.post("/token?grant_type=refresh_token", json={"refresh_token": second})
+    after = await http.post("/token?grant_type=refresh_token", json={"refresh_token": third["refresh_token"]})
     assert after.json()["error_code"] == "refresh_token_already_used", "the whole family was revoked"
     unknown = await http.post("/token?grant_type=refresh_token", json={"refresh_token": "x" * 32})
     assert unknown.json()["error_code"] == "refresh_token_not_found"
@@ -126,10 +129,13 @@ async def test_refresh_reuse_within_the_interval_returns_the_active_token(
     standin.add_user("a@example.com")
     first = (await password_login(http, "a@example.com")).json()["refresh_token"]
     second = (await http.post("/token?grant_type=refresh_token", json={"refresh_token": first})).json()
+    third = (
+        await http.post("/token?grant_type=refresh_token", json={"refresh_token": second["refresh_token"]})
+    ).json()
     again = (await http.post("/token?grant_type=refresh_token", json={"refresh_token": first})).json()
-    assert again["refresh_token"] == second["refresh_token"]
+    assert again["refresh_token"] not in (first, second["refresh_token"], third["refresh_token"])
     standin.state.clock.advance(11)
-    late = await http.post("/token?grant_type=refresh_token", json={"refresh_token": first})
+    late = await http.post("/token?grant_type=refresh_token", json={"refresh_token": second["refresh_token"]})
     assert late.json()["error_code"] == "refresh_token_already_used"
 
 

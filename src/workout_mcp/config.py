@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     supabase_password: SecretStr | None = None
     supabase_refresh_token: SecretStr | None = None
     upstream_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    supabase_jwt_issuer: str | None = None
 
     # --- identity -----------------------------------------------------------------------------------
     auth_mode: Literal["supabase", "none"] = "supabase"
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(10, ge=0, le=300)
     allow_anonymous_users: bool = False
     cimd_allow_private_networks: bool = False
+    consent_email_code: bool = True
 
     # --- rate limits --------------------------------------------------------------------------------
     rate_limit_enabled: bool = True
@@ -121,6 +123,16 @@ class Settings(BaseSettings):
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
                 raise ValueError("each origin must look like https://host[:port], comma-separated")
+        return value
+
+    @field_validator("supabase_jwt_issuer", mode="before")
+    @classmethod
+    def _jwt_issuer(cls, value: Any) -> Any:
+        # Compared exactly with the tokens' `iss`: only surrounding blanks are dropped, never a slash.
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and _clean_url(value, name="SUPABASE_JWT_ISSUER") is None:
+                raise ValueError("SUPABASE_JWT_ISSUER must be an absolute http(s) URL")
         return value
 
     @field_validator("base_url", mode="before")
@@ -177,6 +189,8 @@ class Settings(BaseSettings):
 
     @property
     def supabase_issuer(self) -> str | None:
+        if self.supabase_jwt_issuer is not None:
+            return self.supabase_jwt_issuer
         return f"{self.supabase_url}/auth/v1" if self.supabase_url else None
 
     @property

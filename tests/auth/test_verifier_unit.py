@@ -12,13 +12,14 @@ from tests.standin.fixtures import Standin
 from tests.standin.keys import SigningKey
 from workout_mcp.auth.jwks import JwksCache, cache_seconds, parse_jwk
 from workout_mcp.auth.verifier import RejectReason, SupabaseTokenVerifier, TokenRejected
+from workout_mcp.supabase import SupabaseGateway
 
 
 @pytest.fixture
 async def verifier(standin: Standin) -> AsyncIterator[SupabaseTokenVerifier]:
     async with httpx.AsyncClient() as http:
         clock = standin.state.clock
-        jwks = JwksCache(http, f"{standin.issuer}/.well-known/jwks.json", clock=clock)
+        jwks = JwksCache(SupabaseGateway(http, standin.url, standin.anon_key), clock=clock)
         yield SupabaseTokenVerifier(
             jwks, issuer=standin.issuer, client_id=CLIENT_ID, clock=clock, cache_size=3
         )

@@ -7,6 +7,7 @@ as its redirect URI, so the consent page is tested on its own, without the facad
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from tests.standin.fixtures import Standin, bound_socket, serve_on_socket
 from tests.standin.oauth import OAuthClient, OAuthServerState, oauth_server
 from tests.standin.state import StandinState
 from workout_mcp.app import create_app
-from workout_mcp.auth.flow import FlowContext, write_flow_cookie
+from workout_mcp.auth.clients import client_ref
+from workout_mcp.auth.flow import FLOW_PURPOSE, AuthorizationState, new_flow_nonce, write_flows
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings, load_settings
 from workout_mcp.store.local import LocalStore
@@ -34,6 +36,7 @@ from workout_mcp.store.local import LocalStore
 SECRET_KEY = "Zq7vK2mN8pL5rT1wY7zA4bC6dE0fG2hJ9kM3nP5qS8x"
 PASSWORD = "correct horse battery staple"
 MCP_CLIENT_ID = "mcp-client-claude-test"
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 class Faults:
@@ -79,49 +82,73 @@ class ConsentRig:
     callback_url: str
     callbacks: CallbackRecorder
     seen_paths: list[str] = field(default_factory=list)
+    flow_nonces: dict[str, str] = field(default_factory=dict)
 
     def add_user(self, email: str = "ada@example.com", **kw: Any) -> Any:
         return self.standin.add_user(email, PASSWORD, **kw)
 
-    def authorize_url(self, *, scope: str = "openid email", state: str = "client-state") -> str:
-        """Supabase's /oauth/authorize URL as our facade would build it (our upstream client)."""
+    def authorize_url(
+        self,
+        *,
+        scope: str = "openid email",
+        client_name: str = "Claude",
+        client_id: str = MCP_CLIENT_ID,
+        state: str | None = "mcp-state",
+    ) -> tuple[str, str]:
+        """Supabase's /oauth/authorize URL as our facade would build it, and the flow's nonce."""
+        nonce = new_flow_nonce()
+        sealed = AuthorizationState(
+            client_ref=client_ref(client_id),
+            client_name=client_name,
+            redirect_uri=self.callback_url,
+            explicit_redirect=True,
+            client_state=state,
+            challenge=CHALLENGE,
+            scope=scope,
+            flow=nonce,
+            started_at=int(time.time()),
+        ).seal(self.sealer)
         params = {
             "client_id": self.upstream.id,
             "redirect_uri": self.callback_url,
             "response_type": "code",
             "scope": scope,
-            "state": state,
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "state": sealed,
+            "code_challenge": CHALLENGE,
             "code_challenge_method": "S256",
         }
-        return f"{self.standin.url}/auth/v1/oauth/authorize?{urlencode(params)}"
+        return f"{self.standin.url}/auth/v1/oauth/authorize?{urlencode(params)}", nonce
 
-    def start_authorization(self, *, scope: str = "openid email", state: str = "client-state") -> str:
-        """What Supabase's /oauth/authorize does after our facade redirected: an authorization id."""
-        response = httpx.get(self.authorize_url(scope=scope, state=state))
+    def start_authorization(self, **flow: Any) -> str:
+        """What Supabase's /oauth/authorize does after our facade redirected: an authorization id.
+
+        `flow` is what the MCP client asked (`authorize_url`); `flow_cookie(aid)` is the cookie of the
+        browser that started it."""
+        url, nonce = self.authorize_url(**flow)
+        response = httpx.get(url)
         assert response.status_code == 302, response.text
         location = response.headers["location"]
         assert location.startswith(f"{self.app_url}/oauth/consent?")
-        return parse_qs(urlsplit(location).query)["authorization_id"][0]
+        authorization_id = parse_qs(urlsplit(location).query)["authorization_id"][0]
+        self.flow_nonces[authorization_id] = nonce
+        return authorization_id
 
-    def flow_cookie(
-        self, *, client_name: str = "Claude", client_id: str = MCP_CLIENT_ID, state: str | None = "mcp-state"
-    ) -> tuple[str, str]:
-        """(name, value) of the flow cookie our /oauth/authorize would have set for this MCP client."""
-        flow = FlowContext(
-            client_id=client_id,
-            client_name=client_name,
-            redirect_uri=self.callback_url,
-            state=state,
-            scope="openid email offline_access",
-        )
+    def flow_cookie(self, *nonces: str) -> tuple[str, str]:
+        """(name, value) of the flow cookie of a browser that started the flows with these nonces."""
         response = Response()
         secure = self.settings.public_url.startswith("https://")
-        write_flow_cookie(response, self.sealer, flow, secure=secure)
+        write_flows(response, self.sealer, list(nonces), secure=secure)
         cookie: SimpleCookie = SimpleCookie()
         cookie.load(response.headers["set-cookie"])
         (name, morsel), *_ = cookie.items()
         return name, morsel.value
+
+    def flows_in(self, value: str | None) -> list[str]:
+        """The nonces in a flow cookie's value."""
+        if not value:
+            return []
+        flows = self.sealer.unseal(FLOW_PURPOSE, value)
+        return [str(f) for f in flows]
 
 
 def rig_settings(

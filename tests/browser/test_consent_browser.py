@@ -16,6 +16,7 @@ import pytest
 
 from tests.browser.harness import PASSWORD, ConsentRig, consent_rig
 from tests.conftest import service_missing
+from workout_mcp.auth.flow import AuthorizationState
 
 pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 
@@ -91,10 +92,16 @@ def by_id(name: str) -> tuple[str, str]:
 def start_flow(driver: Any, rig: ConsentRig, *, client_name: str = "Claude") -> None:
     """Set the flow cookie our /oauth/authorize would have set, then follow Supabase's authorize URL."""
     driver.get(f"{rig.app_url}/health")
-    name, value = rig.flow_cookie(client_name=client_name)
+    url, nonce = rig.authorize_url(client_name=client_name, state="browser-state")
+    name, value = rig.flow_cookie(nonce)
     driver.add_cookie({"name": name, "value": value, "path": "/", "httpOnly": True, "sameSite": "Lax"})
-    driver.get(rig.authorize_url(state="browser-state"))
+    driver.get(url)
     wait(driver, lambda d: d.current_url.startswith(f"{rig.app_url}/oauth/consent?"))
+
+
+def client_state(rig: ConsentRig, hit: dict[str, str]) -> str | None:
+    """The MCP client's own state inside the sealed state Supabase echoed to the (direct) callback."""
+    return AuthorizationState.open(rig.sealer, hit["state"]).client_state
 
 
 def sign_in(driver: Any, *, password: str = PASSWORD) -> None:
@@ -116,7 +123,7 @@ def test_sign_in_and_approve_lands_on_the_clients_callback_with_a_code(driver: A
 
     start_flow(driver, rig)
     ARTIFACTS.mkdir(exist_ok=True)
-    assert "Claude" in driver.find_element(*by_id("page-title")).find_element("xpath", "..").text
+    assert "Sign in to continue" in driver.find_element(*by_id("page-title")).text
     driver.save_screenshot(str(ARTIFACTS / "consent-signin.png"))
     sign_in(driver)
     approve = wait(driver, ec.element_to_be_clickable(by_id("approve")))
@@ -129,7 +136,7 @@ def test_sign_in_and_approve_lands_on_the_clients_callback_with_a_code(driver: A
     wait(driver, lambda d: d.current_url.startswith(rig.callback_url))
     assert driver.find_element(*by_id("outcome")).text == "code"
     (hit,) = rig.callbacks.hits
-    assert hit["state"] == "browser-state"
+    assert client_state(rig, hit) == "browser-state"
     assert hit["code"] in rig.oauth.codes
     assert csp_violations(driver) == []
 
@@ -144,7 +151,7 @@ def test_deny_lands_on_the_clients_callback_with_access_denied(driver: Any, rig:
     assert driver.find_element(*by_id("outcome")).text == "error"
     (hit,) = rig.callbacks.hits
     assert hit["error"] == "access_denied"
-    assert hit["state"] == "mcp-state"
+    assert hit["state"] == "browser-state"
     assert hit["iss"] == rig.app_url
     assert csp_violations(driver) == []
 
@@ -262,9 +269,10 @@ def test_the_whole_flow_through_our_authorize_and_callback(driver: Any, tmp_path
         }
         driver.get(f"{rig.app_url}/oauth/authorize?{urlencode(query)}")
         wait(driver, lambda d: d.current_url.startswith(f"{rig.app_url}/oauth/consent?"))
-        assert "Claude" in driver.find_element(*by_id("page-title")).find_element("xpath", "..").text
         sign_in(driver)
-        wait(driver, ec.element_to_be_clickable(by_id("approve"))).click()
+        approve = wait(driver, ec.element_to_be_clickable(by_id("approve")))
+        assert "Allow Claude to use your workout log?" in driver.find_element(*by_id("page-title")).text
+        approve.click()
         wait(driver, lambda d: d.current_url.startswith(rig.callback_url))
         assert driver.find_element(*by_id("outcome")).text == "code"
         (hit,) = rig.callbacks.hits

@@ -118,9 +118,14 @@ def serve_metadata_document(
             host.hits += 1
             return RedirectResponse(host.url, status_code=302)
 
+        async def busy(request: Request) -> Response:
+            host.hits += 1
+            return Response("busy", status_code=503)
+
         app = Starlette(
             routes=[
                 Route("/client.json", good),
+                Route("/busy.json", busy),
                 Route("/lying.json", lying),
                 Route("/huge.json", huge),
                 Route("/moved.json", moved),

@@ -4,6 +4,7 @@ client authentication, CIMD SSRF and oversized input."""
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from tests.oauth.browser import CLAUDE_CALLBACK, Pkce, authorize_url, obtain_cod
 from tests.oauth.cimd_server import serve_metadata_document
 from tests.oauth.conftest import SECRET_KEY, World
 from workout_mcp.auth.clients import client_ref
+from workout_mcp.auth.flow import FLOW_COOKIE, FLOW_PURPOSE, AuthorizationState
 from workout_mcp.auth.sealing import Sealer
 
 
@@ -151,13 +153,18 @@ async def test_callback_with_forged_state_is_an_error_page_never_a_redirect(
 
 async def test_callback_with_expired_state_is_an_error_page(world: World, http: httpx.AsyncClient) -> None:
     client = await register(http, world)
-    payload = {
-        "c": client_ref(str(client["client_id"])),
-        "r": CLAUDE_CALLBACK,
-        "s": "x",
-        "h": "h" * 43,
-        "k": "email",
-    }
+    payload = AuthorizationState(
+        client_ref=client_ref(str(client["client_id"])),
+        client_name="Claude",
+        redirect_uri=CLAUDE_CALLBACK,
+        explicit_redirect=True,
+        client_state="x",
+        challenge="h" * 43,
+        scope="email",
+        flow="flow-nonce",
+        started_at=int(time.time()),
+    ).to_wire()
+    http.cookies.set(FLOW_COOKIE, Sealer([SECRET_KEY]).seal(FLOW_PURPOSE, ["flow-nonce"], 60))
     expired = Sealer([SECRET_KEY]).seal("upstream-state", payload, -5)
     assert _is_error_page(await http.get(f"{world.url}/oauth/callback?code=abc&state={expired}"))
     # A valid state works, which shows the page above was about expiry alone.
@@ -260,7 +267,12 @@ async def test_an_old_refresh_token_after_rotation_is_invalid_grant(
         "refresh_token": tokens["refresh_token"],
         "client_id": str(client["client_id"]),
     }
-    assert (await token(http, world, form)).status_code == 200
+    rotated = await token(http, world, form)
+    assert rotated.status_code == 200
+    # GoTrue answers the immediately previous refresh token with the current one
+    # (`internal/tokens/service.go`); a token two rotations old is reuse.
+    again = await token(http, world, form | {"refresh_token": rotated.json()["refresh_token"]})
+    assert again.status_code == 200
     reused = await token(http, world, form)
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.browser.harness import MCP_CLIENT_ID, PASSWORD, ConsentRig, consent_rig
+from tests.browser.harness import PASSWORD, ConsentRig, consent_rig
 from workout_mcp.app import create_app
 from workout_mcp.auth.consent import SESSION_TTL_SECONDS
 from workout_mcp.auth.sealing import Sealer
@@ -46,6 +46,7 @@ async def browser(rig: ConsentRig, app: Any = None) -> AsyncIterator[httpx.Async
         event_hooks={"response": [record]},
     )
     client.statuses = statuses  # type: ignore[attr-defined]
+    client.rig = rig  # type: ignore[attr-defined]
     try:
         yield client
     finally:
@@ -59,12 +60,18 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def with_flow(client: httpx.AsyncClient, rig: ConsentRig, **kw: Any) -> None:
-    name, value = rig.flow_cookie(**kw)
-    client.cookies.set(name, value)
+def with_flow(client: httpx.AsyncClient, rig: ConsentRig, aid: str) -> None:
+    """This browser started the flow of `aid` (what our /oauth/authorize would have recorded)."""
+    name = rig.flow_cookie(rig.flow_nonces[aid])[0]
+    nonces = rig.flows_in(client.cookies.get(name))
+    if rig.flow_nonces[aid] not in nonces:
+        client.cookies.set(*rig.flow_cookie(rig.flow_nonces[aid], *nonces))
 
 
-async def open_page(client: httpx.AsyncClient, aid: str) -> httpx.Response:
+async def open_page(client: httpx.AsyncClient, aid: str, *, started_here: bool = True) -> httpx.Response:
+    rig: ConsentRig = client.rig  # type: ignore[attr-defined]
+    if started_here and aid in rig.flow_nonces:
+        with_flow(client, rig, aid)
     return await client.get("/oauth/consent", params={"authorization_id": aid})
 
 
@@ -95,16 +102,20 @@ def set_cookie_headers(response: httpx.Response) -> dict[str, str]:
 # --- rendering ------------------------------------------------------------------------------------------
 
 
-async def test_signed_out_page_names_the_mcp_client_and_its_redirect_host(rig: ConsentRig) -> None:
-    aid = rig.start_authorization()
+async def test_signed_out_page_is_neutral_and_the_consent_page_names_the_client(rig: ConsentRig) -> None:
+    # Before sign-in the authorization's own state is not readable, and the flow cookie cannot vouch
+    # for which authorization this is (issue 11 §1), so the sign-in page names no client.
+    aid = rig.start_authorization(client_name="Claude")
     async with browser(rig) as client:
-        with_flow(client, rig, client_name="Claude")
         page = await open_page(client, aid)
+        await sign_in(client, aid)
+        consent = await open_page(client, aid)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "Workout MCP" in page.text
-    assert "<strong>Claude</strong> wants to connect" in page.text
-    assert "will return you to <strong>127.0.0.1</strong>" in page.text
+    assert "An app wants to connect to your Workout MCP account" in page.text and "Claude" not in page.text
+    assert 'Allow <span class="client">Claude</span>' in consent.text
+    assert "will return you to <strong>127.0.0.1</strong>" in consent.text
     assert 'autocomplete="current-password"' in page.text
     assert '<label for="email">' in page.text and '<label for="password">' in page.text
     assert page.headers["cache-control"] == "no-store"
@@ -128,26 +139,23 @@ async def test_missing_or_malformed_authorization_id_gets_a_400_page(rig: Consen
 
 
 async def test_a_client_name_with_markup_is_rendered_escaped(rig: ConsentRig) -> None:
-    aid = rig.start_authorization()
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    aid = rig.start_authorization(client_name=evil)
     async with browser(rig) as client:
-        with_flow(client, rig, client_name=evil)
         signed_out = await open_page(client, aid)
         await sign_in(client, aid)
         consent = await open_page(client, aid)
     for page in (signed_out, consent):
         assert "<script>" not in page.text and "<img src=x" not in page.text
-        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in consent.text
 
 
 async def test_csp_forbids_scripts_and_framing_and_allows_only_needed_form_targets(rig: ConsentRig) -> None:
     aid = rig.start_authorization()
     async with browser(rig) as client:
-        with_flow(client, rig)
+        page_without_flow = await open_page(client, aid)  # signed out: the client is not known yet
+        await sign_in(client, aid)
         page = await open_page(client, aid)
-        neutral = httpx.Cookies()
-        client.cookies = neutral
-        page_without_flow = await open_page(client, aid)
     callback_origin = rig.callback_url.rsplit("/", 1)[0]
     csp = dict(d.strip().split(" ", 1) for d in page.headers["content-security-policy"].split(";"))
     assert csp["default-src"] == "'none'"
@@ -176,9 +184,8 @@ async def test_stylesheet_is_served_from_self_with_a_long_cache(rig: ConsentRig)
 
 
 async def test_password_sign_in_then_approve_lands_on_the_callback_with_a_303(rig: ConsentRig) -> None:
-    aid = rig.start_authorization(state="upstream-state")
+    aid = rig.start_authorization(state="client-state")
     async with browser(rig) as client:
-        with_flow(client, rig)
         signed_in = await sign_in(client, aid)
         assert signed_in.status_code == 303
         assert signed_in.headers["location"] == f"/oauth/consent?authorization_id={aid}"
@@ -191,7 +198,6 @@ async def test_password_sign_in_then_approve_lands_on_the_callback_with_a_303(ri
     assert approved.status_code == 303
     location = approved.headers["location"]
     assert location.startswith(rig.callback_url + "?")
-    assert query(location)["state"] == "upstream-state"
     assert rig.oauth.codes[query(location)["code"]].authorization.id == aid
 
 
@@ -242,9 +248,8 @@ async def test_unconfirmed_email_gets_its_own_message(rig: ConsentRig) -> None:
 async def test_deny_sends_the_browser_to_the_mcp_client_with_access_denied_state_and_iss(
     rig: ConsentRig,
 ) -> None:
-    aid = rig.start_authorization()
+    aid = rig.start_authorization(state="mcp-state")
     async with browser(rig) as client:
-        with_flow(client, rig, state="mcp-state")
         await sign_in(client, aid)
         consent = await open_page(client, aid)
         denied = await decide(client, aid, "deny", consent)
@@ -257,18 +262,20 @@ async def test_deny_sends_the_browser_to_the_mcp_client_with_access_denied_state
         "state": "mcp-state",
         "iss": rig.app_url,
     }
-    assert rig.oauth.authorizations[aid].status == "denied"  # Supabase was told too
 
 
-async def test_deny_without_a_flow_cookie_follows_supabases_redirect(rig: ConsentRig) -> None:
+async def test_a_flow_this_browser_did_not_start_is_refused_without_a_redirect(rig: ConsentRig) -> None:
     aid = rig.start_authorization(state="upstream-state")
     async with browser(rig) as client:
         await sign_in(client, aid)
-        consent = await open_page(client, aid)
-        denied = await decide(client, aid, "deny", consent)
-    assert denied.status_code == 303
-    assert query(denied.headers["location"])["error"] == "access_denied"
-    assert query(denied.headers["location"])["state"] == "upstream-state"
+        client.cookies.delete("wmcp-flow")
+        page = await open_page(client, aid, started_here=False)
+        client.cookies.set(*rig.flow_cookie("some-other-flow-nonce"))
+        other = await open_page(client, aid, started_here=False)
+    for response in (page, other):
+        assert response.status_code == 403 and "location" not in response.headers
+        assert "This sign-in was not started here" in response.text
+        assert 'id="approve"' not in response.text
 
 
 async def test_sign_out_forgets_the_session(rig: ConsentRig) -> None:
@@ -311,7 +318,7 @@ async def test_emailed_code_signs_in(rig: ConsentRig) -> None:
         )
         assert verified.status_code == 303
         consent = await open_page(client, aid)
-    assert "Allow this app to use your workout log?" in consent.text
+    assert 'Allow <span class="client">Claude</span> to use your workout log?' in consent.text
 
 
 async def test_wrong_code_is_a_clear_message(rig: ConsentRig) -> None:
@@ -416,8 +423,7 @@ async def test_a_json_post_is_refused_without_a_500(rig: ConsentRig) -> None:
 
 
 async def approve_once(rig: ConsentRig, client: httpx.AsyncClient, **flow: Any) -> httpx.Response:
-    aid = rig.start_authorization()
-    with_flow(client, rig, **flow)
+    aid = rig.start_authorization(**flow)
     if "wmcp-consent-session" not in client.cookies:
         await sign_in(client, aid)
     consent = await open_page(client, aid)
@@ -429,8 +435,7 @@ async def test_supabase_auto_approval_does_not_let_another_mcp_client_skip_conse
         first = await approve_once(rig, client, client_id="client-a", client_name="Claude")
         assert first.status_code == 303
         # Supabase now auto-approves our upstream client; a different MCP client must still ask.
-        aid = rig.start_authorization()
-        with_flow(client, rig, client_id="client-b", client_name="Some Other App")
+        aid = rig.start_authorization(client_id="client-b", client_name="Some Other App")
         page = await open_page(client, aid)
         assert page.status_code == 200
         assert "Some Other App" in page.text and 'id="approve"' in page.text
@@ -439,7 +444,7 @@ async def test_supabase_auto_approval_does_not_let_another_mcp_client_skip_conse
         assert approved.status_code == 303
         assert rig.oauth.codes[query(approved.headers["location"])["code"]].authorization.id == aid
         # Both are remembered now: a third authorization for client-b goes straight through.
-        aid3 = rig.start_authorization()
+        aid3 = rig.start_authorization(client_id="client-b", client_name="Some Other App")
         straight = await open_page(client, aid3)
         assert straight.status_code == 303
         assert rig.oauth.codes[query(straight.headers["location"])["code"]].authorization.id == aid3
@@ -449,8 +454,7 @@ async def test_remembered_consent_is_per_browser(rig: ConsentRig) -> None:
     async with browser(rig) as client:
         await approve_once(rig, client, client_id="client-a")
     async with browser(rig) as other_browser:
-        aid = rig.start_authorization()
-        with_flow(other_browser, rig, client_id="client-a")
+        aid = rig.start_authorization(client_id="client-a")
         await sign_in(other_browser, aid)
         page = await open_page(other_browser, aid)
     assert page.status_code == 200 and 'id="approve"' in page.text
@@ -459,15 +463,14 @@ async def test_remembered_consent_is_per_browser(rig: ConsentRig) -> None:
 async def test_auto_approved_then_denied_sends_access_denied_to_the_client(rig: ConsentRig) -> None:
     async with browser(rig) as client:
         await approve_once(rig, client, client_id="client-a")
-        aid = rig.start_authorization()
-        with_flow(client, rig, client_id="client-b", state="b-state")
+        aid = rig.start_authorization(client_id="client-b", state="b-state")
         page = await open_page(client, aid)
         denied = await decide(client, aid, "deny", page)
         assert denied.status_code == 303
         assert query(denied.headers["location"])["error"] == "access_denied"
         assert query(denied.headers["location"])["state"] == "b-state"
         # Denying did not remember client-b.
-        aid2 = rig.start_authorization()
+        aid2 = rig.start_authorization(client_id="client-b")
         again = await open_page(client, aid2)
     assert again.status_code == 200 and 'id="approve"' in again.text
 
@@ -475,8 +478,7 @@ async def test_auto_approved_then_denied_sends_access_denied_to_the_client(rig: 
 async def test_reloading_an_auto_approved_page_still_asks(rig: ConsentRig) -> None:
     async with browser(rig) as client:
         await approve_once(rig, client, client_id="client-a")
-        aid = rig.start_authorization()
-        with_flow(client, rig, client_id="client-b")
+        aid = rig.start_authorization(client_id="client-b")
         await open_page(client, aid)
         reloaded = await open_page(client, aid)  # Supabase now says "not pending"
         assert reloaded.status_code == 200 and 'id="approve"' in reloaded.text
@@ -491,7 +493,6 @@ async def test_reloading_an_auto_approved_page_still_asks(rig: ConsentRig) -> No
 async def test_double_submit_gets_the_same_redirect(rig: ConsentRig) -> None:
     aid = rig.start_authorization()
     async with browser(rig) as client:
-        with_flow(client, rig)
         await sign_in(client, aid)
         consent = await open_page(client, aid)
         first = await decide(client, aid, "approve", consent)
@@ -622,13 +623,13 @@ async def test_on_https_cookies_are_host_prefixed_and_secure(tmp_path: Path) -> 
         rig.add_user(EMAIL)
         aid = rig.start_authorization()
         async with browser(rig) as client:
-            name, value = rig.flow_cookie(client_id=MCP_CLIENT_ID)
+            name, value = rig.flow_cookie(rig.flow_nonces[aid])
             assert name == "__Host-wmcp-flow"
             client.cookies.set(name, value)
-            page = await open_page(client, aid)
-            assert "Claude" in page.text  # the __Host- flow cookie was read
+            page = await open_page(client, aid, started_here=False)
             signed_in = await sign_in(client, aid)
-            consent = await open_page(client, aid)
+            consent = await open_page(client, aid, started_here=False)
+            assert 'Allow <span class="client">Claude</span>' in consent.text  # __Host- flow cookie read
             approved = await decide(client, aid, "approve", consent)
     assert approved.status_code == 303
     for response in (page, signed_in, approved):
@@ -644,6 +645,7 @@ async def test_on_https_cookies_are_host_prefixed_and_secure(tmp_path: Path) -> 
         "__Host-wmcp-consent-session",
         "__Host-wmcp-consents",
         "__Host-wmcp-consent-done",
+        "__Host-wmcp-consent-pending",  # set while the question waits, cleared by the answer
     }
     remembered = set_cookie_headers(approved)["__Host-wmcp-consents"]
     assert int(re.search(r"Max-Age=(\d+)", remembered).group(1)) >= 30 * 24 * 3600  # type: ignore[union-attr]
@@ -653,11 +655,10 @@ async def test_supabase_quirk_2820_still_lets_the_person_approve(rig: ConsentRig
     # Supabase answers 400 on GET authorizations/{id} when `offline_access` is asked (supabase/auth#2820).
     aid = rig.start_authorization(scope="openid email offline_access")
     async with browser(rig) as client:
-        with_flow(client, rig)
         await sign_in(client, aid)
         page = await open_page(client, aid)
         assert page.status_code == 200 and 'id="approve"' in page.text
-        assert "Stay connected until you disconnect it" in page.text  # scope from the flow cookie
+        assert "Stay connected until you disconnect it" in page.text  # scope from the sealed state
         approved = await decide(client, aid, "approve", page)
     assert approved.status_code == 303
     assert rig.oauth.codes[query(approved.headers["location"])["code"]].authorization.id == aid

@@ -30,7 +30,7 @@ async def test_metadata_names_our_endpoints_with_the_exact_issuer(
     }
     assert doc["client_id_metadata_document_supported"] is True
     assert doc["authorization_response_iss_parameter_supported"] is True
-    assert set(doc["scopes_supported"]) <= {"openid", "email", "profile", "phone"}
+    assert set(doc["scopes_supported"]) <= {"openid", "email", "profile", "phone", "offline_access"}
     assert "public" in response.headers["cache-control"]
     assert response.headers["access-control-allow-origin"] == "*"
     OAuthMetadata.model_validate(doc)

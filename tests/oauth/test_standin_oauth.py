@@ -127,12 +127,17 @@ async def test_full_code_flow_single_use_codes_and_refresh_rotation_with_reuse_d
             f"{sb.url}/auth/v1/oauth/token", data=refresh, auth=(client.id, client.secret or "")
         )
         assert rotated.status_code == 200 and rotated.json()["refresh_token"] != body["refresh_token"]
+        twice = {"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"]}
+        third = await http.post(
+            f"{sb.url}/auth/v1/oauth/token", data=twice, auth=(client.id, client.secret or "")
+        )
+        assert third.status_code == 200
         reused = await http.post(
             f"{sb.url}/auth/v1/oauth/token", data=refresh, auth=(client.id, client.secret or "")
         )
         assert reused.json()["error_code"] == "refresh_token_already_used"
-        # Reuse revoked the family: the rotated token is dead too.
-        newer = {"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"]}
+        # Reuse revoked the family: the newest token is dead too.
+        newer = {"grant_type": "refresh_token", "refresh_token": third.json()["refresh_token"]}
         dead = await http.post(
             f"{sb.url}/auth/v1/oauth/token", data=newer, auth=(client.id, client.secret or "")
         )

@@ -10,17 +10,18 @@ import pytest
 
 from workout_mcp.auth.oauth.errors import OAuthError
 from workout_mcp.auth.oauth.upstream import SupabaseOAuth
+from workout_mcp.supabase import SupabaseAuth, SupabaseGateway
 
 
 def _upstream(handler: httpx.MockTransport) -> SupabaseOAuth:
+    gateway = SupabaseGateway(
+        httpx.AsyncClient(transport=handler), "https://ref.supabase.co", "anon", timeout=5
+    )
     return SupabaseOAuth(
-        httpx.AsyncClient(transport=handler),
-        supabase_url="https://ref.supabase.co",
-        anon_key="anon",
+        SupabaseAuth(gateway),
         client_id="our-client",
         client_secret="s3cr:et",
         callback_url="https://app.example/oauth/callback",
-        timeout=5,
     )
 
 
@@ -78,9 +79,9 @@ async def test_code_exchange_sends_our_credentials_our_callback_and_the_clients_
             400,
             {"code": 400, "error_code": "invalid_credentials", "msg": "invalid client credentials"},
             "server_error",
-            500,
+            503,
         ),
-        (401, {"message": "No API key found in request"}, "server_error", 500),
+        (401, {"message": "No API key found in request"}, "server_error", 503),
         (409, {"code": 409, "error_code": "conflict", "msg": "lock"}, "temporarily_unavailable", 503),
         (
             429,

@@ -12,7 +12,8 @@ How the halves plug in (each is a module in `tests/standin/`):
   PostgreSQL DSN, so it is included only when `build_standin_app(state, rest=...)` is handed a
   `RestStandin`; `make_rest(state, dsn)` builds one that shares the state's keys, anon key and clock.
 
-A half whose module does not exist yet is left out (`importlib.util.find_spec`).
+A half whose module does not exist yet is left out (`importlib.util.find_spec`). The whole app sits
+behind `tests.standin.gateway.KongGateway`, which does nothing unless `state.kong_gateway` is on.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from tests.standin.auth import auth_routes
+from tests.standin.gateway import KongGateway
 from tests.standin.state import StandinState
 
 
@@ -44,13 +47,11 @@ def present_halves(*, with_rest: bool = False) -> list[str]:
 
 
 def make_rest(state: StandinState, dsn: str) -> Any:
-    """A `RestStandin` over `dsn` that trusts the same keys, anon key, issuer and clock as `state`."""
+    """A `RestStandin` over `dsn` that trusts the same keys, anon key and clock as `state`."""
     rest_module = _optional("tests.standin.rest")
     if rest_module is None:
         raise RuntimeError("the PostgREST half (tests/standin/rest.py) is not there yet")
-    return rest_module.RestStandin(
-        dsn=dsn, keys=state.keys, anon_key=state.anon_key, issuer=state.issuer, clock=state.clock
-    )
+    return rest_module.RestStandin(dsn=dsn, keys=state.keys, anon_key=state.anon_key, clock=state.clock)
 
 
 def build_standin_app(state: StandinState, *, rest: Any | None = None) -> Starlette:
@@ -66,6 +67,6 @@ def build_standin_app(state: StandinState, *, rest: Any | None = None) -> Starle
         if rest is not None:
             await rest.aclose()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(KongGateway, state=state)])
     app.state.standin = state
     return app

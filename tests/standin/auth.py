@@ -33,7 +33,13 @@ def gotrue_error(request: Request, status: int, error_code: str, msg: str) -> JS
 
 
 def require_apikey(request: Request, state: StandinState) -> Response | None:
-    """The gateway's key check (Kong `key-auth`): None when the `apikey` header or query param is right."""
+    """The hosted gateway's key check on the client endpoints: None when the `apikey` is right.
+
+    With `state.kong_gateway` on, `tests.standin.gateway.KongGateway` has already applied the
+    self-hosted rules (which leave `/verify` open), so this steps aside.
+    """
+    if state.kong_gateway:
+        return None
     key = request.headers.get("apikey") or request.query_params.get("apikey")
     if not key:
         return JSONResponse(
@@ -65,6 +71,38 @@ async def _json_body(request: Request) -> dict[str, Any] | JSONResponse:
     if not isinstance(body, dict):
         return gotrue_error(request, 400, "bad_json", "Could not parse request body as JSON: not an object")
     return body
+
+
+CAPTCHA_IGNORED_GRANTS = ("pkce", "refresh_token", "id_token")
+
+
+def captcha_refusal(request: Request, state: StandinState, body: dict[str, Any]) -> Response | None:
+    """GoTrue's `verifyCaptcha` (`internal/api/middleware.go`) when `state.captcha_enabled`."""
+    if not state.captcha_enabled:
+        return None
+    if (
+        request.url.path.endswith("/token")
+        and request.query_params.get("grant_type") in CAPTCHA_IGNORED_GRANTS
+    ):
+        return None
+    security = body.get("gotrue_meta_security")
+    if security is not None and not isinstance(security, dict):
+        return gotrue_error(
+            request, 400, "bad_json", "Could not parse request body as JSON: gotrue_meta_security"
+        )
+    token = (security or {}).get("captcha_token")
+    if token is not None and not isinstance(token, str):
+        return gotrue_error(request, 400, "bad_json", "Could not parse request body as JSON: captcha_token")
+    token = (token or "").strip()
+    if not token:
+        return gotrue_error(
+            request, 400, "captcha_failed", "captcha protection: request disallowed (no captcha_token found)"
+        )
+    if token not in state.captcha_tokens:
+        return gotrue_error(
+            request, 400, "captcha_failed", "captcha protection: request disallowed (invalid-input-response)"
+        )
+    return None
 
 
 def _bearer(request: Request) -> str | None:
@@ -123,6 +161,11 @@ def auth_routes(state: StandinState) -> list[BaseRoute]:
         if state.faults.token_down:
             return gotrue_error(request, 500, "unexpected_failure", "Unexpected failure")
         grant = request.query_params.get("grant_type", "")
+        body = await _json_body(request) if state.captcha_enabled else {}
+        if isinstance(body, JSONResponse):
+            return body
+        if (refused := captcha_refusal(request, state, body)) is not None:
+            return refused
         if grant not in ("password", "refresh_token", "pkce"):
             return gotrue_error(request, 400, "invalid_credentials", "unsupported_grant_type")
         body = await _json_body(request)
@@ -137,6 +180,8 @@ def auth_routes(state: StandinState) -> list[BaseRoute]:
             try:
                 session, access, refresh = state.rotate_refresh(presented)
             except StandinAuthError as exc:
+                if exc.oauth:
+                    return JSONResponse({"error": exc.error_code, "error_description": exc.msg}, 400)
                 return gotrue_error(request, exc.status, exc.error_code, exc.msg)
             return JSONResponse(
                 state.token_response(session, access, refresh),
@@ -207,6 +252,8 @@ def auth_routes(state: StandinState) -> list[BaseRoute]:
         body = await _json_body(request)
         if isinstance(body, JSONResponse):
             return body
+        if (refused := captcha_refusal(request, state, body)) is not None:
+            return refused
         email = body.get("email")
         if not isinstance(email, str) or "@" not in email:
             return gotrue_error(

@@ -3,7 +3,7 @@
 Every request runs as parameterised SQL inside one transaction under `SET LOCAL ROLE <role claim>` and
 `set_config('request.jwt.claims', …, true)`, exactly as PostgREST does, so the migration's Row Level
 Security (not this file) decides what a user sees. Status codes, headers and error bodies follow
-PostgREST (contract §4, §8). Identifiers are checked against the database's own catalog and then
+PostgREST (contract §4, §8): no `iss` check (`Auth/Jwt.hs`), SQLSTATEs mapped as `Error.hs` does. Identifiers are checked against the database's own catalog and then
 quoted; values are always bound parameters.
 
 `rest_routes(RestStandin(...))` is mounted by the assembler (`tests.standin.app`); `serve_supabase(dsn)`
@@ -148,12 +148,11 @@ class RestStandin:
         dsn: str,
         keys: KeySet,
         anon_key: str,
-        issuer: str | None = None,
         max_rows: int = MAX_ROWS,
         faults: Faults | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.keys, self.anon_key, self.issuer = keys, anon_key, issuer
+        self.keys, self.anon_key = keys, anon_key
         self.max_rows, self.clock = max_rows, clock
         self.faults = faults or Faults()
         self.pool = ConnectionPool(dsn)
@@ -246,8 +245,7 @@ class RestStandin:
             raise jwt_error("PGRST303", "JWT not yet valid")
         if isinstance(claims.get("iat"), int | float) and now + JWT_LEEWAY_SECONDS < claims["iat"]:
             raise jwt_error("PGRST303", "JWT issued at future")
-        if self.issuer is not None and claims.get("iss") != self.issuer:
-            raise jwt_error("PGRST303", "JWT issuer is not valid")
+        # No `iss` check: PostgREST validates only exp, nbf, iat and aud (`Auth/Jwt.hs` `checkForErrors`).
         if claims.get("role", "anon") not in ALLOWED_ROLES:
             raise jwt_error("PGRST301", "JWT role is not allowed")
         return claims
@@ -630,26 +628,45 @@ def _arg_text(value: Any) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def sqlstate_status(state: str, message: str, *, authenticated: bool) -> int:
+    """PostgREST's `mapSQLtoHTTP` (`src/library/PostgREST/Error.hs`), rule for rule, first match wins."""
+    exact = {
+        "23503": 409,
+        "23505": 409,
+        "25006": 405,
+        "53400": 500,
+        "57P01": 503,
+        "P0001": 400,
+        "42P01": 404,
+        "42P17": 500,
+    }
+    prefixes = {
+        "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500, "38": 500,
+        "39": 500, "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500, "57": 500, "58": 500,
+        "F0": 500, "HV": 500, "P0": 500, "XX": 500,
+    }  # fmt: skip
+    if state == "21000":
+        return 400 if message.endswith("requires a WHERE clause") else 500
+    if state == "22023":
+        return 401 if message.startswith("role") and message.endswith("does not exist") else 400
+    if state == "42883":
+        return 406 if message.startswith("function xmlagg(") else 404
+    if state == "42501":
+        return 403 if authenticated else 401
+    if state.startswith("PT"):
+        return int(state[2:]) if state[2:].isdigit() and 100 <= int(state[2:]) <= 599 else 500
+    if state in exact:
+        return exact[state]
+    return prefixes.get(state[:2], 400)
+
+
 def _pg_error(exc: psycopg.Error, *, authenticated: bool) -> RestError:
     state = exc.sqlstate or ""
     diag = exc.diag
     message = diag.message_primary or "database error"
     if isinstance(exc, psycopg.OperationalError) and not state:
         return RestError(503, "PGRST000", "Database client error. Retrying the connection.")
-    if state == "42501":
-        status = 403 if authenticated else 401
-    elif state in ("23505", "23503"):
-        status = 409
-    elif state in ("42P01", "42883"):
-        status = 404
-    elif re.fullmatch(r"PT\d{3}", state):
-        status = int(state[2:])
-    elif state.startswith(("08", "53", "57")):
-        status = 503
-    elif state.startswith("XX"):
-        status = 500
-    else:
-        status = 400
+    status = sqlstate_status(state, message, authenticated=authenticated)
     return RestError(status, state, message, details=diag.message_detail, hint=diag.message_hint)
 
 

@@ -79,16 +79,18 @@ class Session:
     client_id: str | None = None
     scope: str | None = None
     amr_method: str = "password"
-    revoked: bool = False
 
 
 @dataclass
 class RefreshToken:
+    """A v1 refresh token (`models/refresh_token.go`): rotation revokes it and records when (`used_at`)."""
+
     token: str
     session_id: str
     parent: str | None = None
     used_at: float | None = None
     revoked: bool = False
+    revoked_at: float | None = None
 
 
 @dataclass
@@ -114,13 +116,33 @@ class Faults:
 class StandinAuthError(Exception):
     """A bearer token the stand-in refuses; `error_code`/`status` as GoTrue's `requireAuthentication`."""
 
-    def __init__(self, status: int, error_code: str, msg: str) -> None:
+    def __init__(self, status: int, error_code: str, msg: str, *, oauth: bool = False) -> None:
         super().__init__(msg)
         self.status, self.error_code, self.msg = status, error_code, msg
+        self.oauth = oauth  # an `apierrors.OAuthError`: rendered `{error, error_description}`, HTTP 400
 
 
 @dataclass
 class StandinState:
+    """The stand-in's whole world. Options a test may switch (at construction or at any time later):
+
+    - `kong_gateway` (off): put the self-hosted Kong gateway in front, as supabase/supabase
+      `docker/volumes/api/kong.yml` configures it: `key-auth` on every `/auth/v1/*` path except
+      `/auth/v1/verify`, `/auth/v1/callback`, `/auth/v1/authorize` and `/auth/v1/.well-known/jwks.json`
+      (so `/auth/v1/oauth/*`, including the browser's `/auth/v1/oauth/authorize`, needs `apikey` as a
+      header or query parameter). See `tests.standin.gateway`. Off, the hosted gateway's per-route
+      `apikey` check (`tests.standin.auth.require_apikey`) applies instead.
+    - `captcha_enabled` (off) with `captcha_tokens`: GoTrue's bot protection (`verifyCaptcha`,
+      `internal/api/middleware.go`): `/token?grant_type=password` and `/otp` need
+      `gotrue_meta_security.captcha_token`; none -> 400 `captcha_failed` "captcha protection: request
+      disallowed (no captcha_token found)"; one not in `captcha_tokens` -> 400 `captcha_failed`
+      "captcha protection: request disallowed (invalid-input-response)".
+    - `refresh_reuse_interval` (0 s, GoTrue's default): see `rotate_refresh`.
+    - the OAuth server's options live on `tests.standin.oauth.OAuthServerState` (`oauth_server(state)`),
+      among them each client's `auth_method` (`client_secret_basic`, `client_secret_post`, `none`),
+      which the token endpoint enforces as GoTrue does.
+    """
+
     keys: KeySet = field(default_factory=KeySet)
     clock: Clock = field(default_factory=Clock)
     base_url: str = "http://127.0.0.1:54321"
@@ -128,6 +150,9 @@ class StandinState:
     anon_key: str = field(default_factory=lambda: "sb_publishable_standin_" + secrets.token_urlsafe(16))
     access_token_ttl: int = 3600
     refresh_reuse_interval: float = 0.0
+    kong_gateway: bool = False
+    captcha_enabled: bool = False
+    captcha_tokens: set[str] = field(default_factory=set)
     faults: Faults = field(default_factory=Faults)
     users: dict[str, User] = field(default_factory=dict)
     sessions: dict[str, Session] = field(default_factory=dict)
@@ -238,8 +263,16 @@ class StandinState:
         self.refresh_tokens[token.token] = token
         return token
 
-    def rotate_refresh(self, presented: str) -> tuple[Session, str, str]:
-        """Refresh-token grant with rotation and reuse detection; raises `StandinAuthError` (GoTrue codes)."""
+    def rotate_refresh(self, presented: str, *, client_id: str | None = None) -> tuple[Session, str, str]:
+        """Refresh-token grant as GoTrue's `RefreshTokenGrant` (`internal/tokens/service.go`, v1 tokens).
+
+        A live token is swapped for a new child (rotation). A revoked (already rotated) token that is the
+        parent of the session's active token is answered with that active token: the client probably
+        lost the previous answer. Another revoked token is swapped again within
+        `refresh_reuse_interval` of its revocation; later, the whole family is revoked and the answer
+        is 400 `refresh_token_already_used`. The session's OAuth client must be `client_id` (the
+        authenticated client of `/oauth/token`; None for `/token`). Raises `StandinAuthError`.
+        """
         if len(presented) < 12:
             raise StandinAuthError(400, "validation_failed", "Refresh token is not valid")
         token = self.refresh_tokens.get(presented)
@@ -248,31 +281,47 @@ class StandinState:
                 400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"
             )
         session = self.sessions[token.session_id]
+        if session.client_id is not None and client_id is None:
+            raise StandinAuthError(
+                400, "invalid_client", "Client authentication required for OAuth session", oauth=True
+            )
+        if session.client_id is not None and client_id != session.client_id:
+            raise StandinAuthError(
+                400, "invalid_client", "Client does not match the session's OAuth client", oauth=True
+            )
+        if session.client_id is None and client_id is not None:
+            raise StandinAuthError(
+                400, "invalid_client", "Client authentication not allowed for non-OAuth session", oauth=True
+            )
         now = self.clock()
-        if token.revoked or token.used_at is not None or session.revoked:
-            child = self._active_child(token)
-            within = token.used_at is not None and now - token.used_at <= self.refresh_reuse_interval
-            if within and child is not None and not session.revoked:
-                return session, self.session_access_token(session), child.token
-            self.revoke_session(session.id)
-            raise StandinAuthError(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used")
-        token.used_at = now
+        if token.revoked:
+            active = self._active_token(session.id)
+            if active is not None and active.parent == token.token:
+                return session, self.session_access_token(session), active.token
+            if now >= (token.revoked_at or 0.0) + self.refresh_reuse_interval:
+                self.revoke_session(session.id)
+                raise StandinAuthError(
+                    400, "refresh_token_already_used", "Invalid Refresh Token: Already Used"
+                )
+        token.revoked, token.revoked_at, token.used_at = True, now, now
         child = self._new_refresh(session.id, parent=token.token)
         return session, self.session_access_token(session), child.token
 
-    def _active_child(self, token: RefreshToken) -> RefreshToken | None:
-        return next(
-            (t for t in self.refresh_tokens.values() if t.parent == token.token and not t.revoked), None
-        )
+    def _active_token(self, session_id: str) -> RefreshToken | None:
+        """`FindCurrentlyActiveRefreshToken`: the session's newest token that is not revoked."""
+        live = [t for t in self.refresh_tokens.values() if t.session_id == session_id and not t.revoked]
+        return live[-1] if live else None
 
     def revoke_session(self, session_id: str) -> None:
-        """Revokes the session and its whole refresh-token family."""
-        session = self.sessions.get(session_id)
-        if session is not None:
-            session.revoked = True
+        """`RevokeTokenFamily` (`models/refresh_token.go`): every refresh token of the session is revoked.
+
+        The session itself stays: its access tokens keep working until they expire, at `/user` as at
+        PostgREST (which never looks at sessions).
+        """
+        now = self.clock()
         for token in self.refresh_tokens.values():
-            if token.session_id == session_id:
-                token.revoked = True
+            if token.session_id == session_id and not token.revoked:
+                token.revoked, token.revoked_at = True, now
 
     def end_session(self, session_id: str) -> None:
         """Logout: the session and its refresh tokens are deleted (later use -> not found)."""
@@ -304,7 +353,7 @@ class StandinState:
                 key.private_key.public_key(),
                 algorithms=[key.alg],
                 issuer=self.issuer,
-                options={"verify_aud": False, "verify_exp": False},
+                options={"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
             )
         except jwt.PyJWTError as exc:
             raise StandinAuthError(
@@ -325,7 +374,7 @@ class StandinState:
             raise StandinAuthError(403, "user_banned", "User is banned")
         if require_session:
             session = self.sessions.get(str(claims.get("session_id")))
-            if session is None or session.revoked:
+            if session is None:
                 raise StandinAuthError(
                     403, "session_not_found", "Session from session_id claim in JWT does not exist"
                 )

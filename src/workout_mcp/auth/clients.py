@@ -37,6 +37,7 @@ MAX_REDIRECT_URIS = 5
 MAX_URI_LENGTH = 512
 MAX_NAME_LENGTH = 100
 MAX_STATE_LENGTH = 1024
+MAX_CLIENT_ID_LENGTH = 2048
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # Schemes that run code or read local data in a browser; never a redirect target.
@@ -75,9 +76,17 @@ class RegisteredClient:
         return self.auth_method != "none"
 
     def match_redirect_uri(self, candidate: str) -> str | None:
-        """`candidate` if registered exactly, or with another port for loopback IPs (RFC 8252 §7.3)."""
+        """`candidate` if registered exactly, or with another port for loopback IPs (RFC 8252 §7.3).
+
+        A loopback candidate is new text (its port was never registered), so it must first pass the
+        same checks as a registered URI: it ends up in a redirect and in the consent page's CSP.
+        """
         if candidate in self.redirect_uris:
             return candidate
+        try:
+            validate_redirect_uri(candidate)
+        except ClientMetadataError:
+            return None
         loose = _loopback_without_port(candidate)
         if loose is None:
             return None
@@ -241,7 +250,7 @@ class ClientRegistry:
         self._clock = clock
 
     def register(self, registration: ClientRegistration) -> tuple[RegisteredClient, str | None]:
-        """A new client id (and a secret for a confidential client)."""
+        """A new client id (and a secret for a confidential client); raises `ClientMetadataError`."""
         issued_at = int(self._clock())
         payload = {
             "n": registration.client_name,
@@ -251,6 +260,13 @@ class ClientRegistry:
             "t": issued_at,
         }
         client_id = self._sealer.seal(CLIENT_PURPOSE, payload, CLIENT_TTL_SECONDS)
+        if len(client_id) > MAX_CLIENT_ID_LENGTH:
+            # `open` would refuse it, and the client would register again forever.
+            raise ClientMetadataError(
+                "invalid_client_metadata",
+                f"this registration does not fit in a {MAX_CLIENT_ID_LENGTH}-character client id: "
+                "register fewer or shorter redirect URIs, or a shorter client_name",
+            )
         client = RegisteredClient(
             client_id=client_id,
             client_name=registration.client_name,
@@ -264,7 +280,7 @@ class ClientRegistry:
 
     def open(self, client_id: str) -> RegisteredClient:
         """The registration sealed in `client_id`; raises `UnknownClient`."""
-        if len(client_id) > 2048:
+        if len(client_id) > MAX_CLIENT_ID_LENGTH:
             raise UnknownClient("client id too long")
         try:
             payload = self._sealer.unseal(CLIENT_PURPOSE, client_id)

@@ -18,13 +18,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
+
+from workout_mcp.supabase import SupabaseError, SupabaseGateway
 
 log = logging.getLogger("workout_mcp.auth.jwks")
 
 MAX_CACHE_SECONDS = 600.0
+JWKS_PATH = "/auth/v1/.well-known/jwks.json"
 DEFAULT_REFETCH_COOLDOWN = 30.0
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*(\d+)", re.I)
 _NO_CACHE = re.compile(r"(?:^|,)\s*(?:no-store|no-cache)\s*(?:,|$)", re.I)
@@ -108,24 +110,23 @@ def cache_seconds(cache_control: str | None, *, floor: float, ceiling: float = M
 
 
 class JwksCache:
-    """Keys by `kid`, fetched lazily through the shared httpx client."""
+    """Keys by `kid`, fetched lazily through the Supabase gateway (`/auth/v1/.well-known/jwks.json`)."""
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
-        jwks_url: str,
+        gateway: SupabaseGateway,
         *,
+        path: str = JWKS_PATH,
         clock: Clock = time.time,
         refetch_cooldown: float = DEFAULT_REFETCH_COOLDOWN,
         max_cache_seconds: float = MAX_CACHE_SECONDS,
-        timeout: float = 5.0,
     ) -> None:
-        self.http = http
-        self.jwks_url = jwks_url
+        self.gateway = gateway
+        self.path = path
+        self.jwks_url = gateway.url(path)
         self.clock = clock
         self.refetch_cooldown = refetch_cooldown
         self.max_cache_seconds = max_cache_seconds
-        self.timeout = timeout
         self.fetch_count = 0
         self._keys: dict[str, VerificationKey] = {}
         self._fetched_at: float | None = None
@@ -178,14 +179,15 @@ class JwksCache:
     async def _fetch(self) -> None:
         self.fetch_count += 1
         try:
-            response = await self.http.get(
-                self.jwks_url, headers={"Accept": "application/json"}, timeout=self.timeout
-            )
-            if response.status_code != 200:
-                raise JwksFetchError(f"HTTP {response.status_code}")
+            response = await self.gateway.request("GET", self.path, what="jwks", expect_json=False)
+            if response.status != 200:
+                raise JwksFetchError(f"HTTP {response.status}")
             keys = parse_jwks(response.content)
         except Exception as exc:  # any failure (network, TLS, parse) keeps the old keys
-            reason = str(exc) if isinstance(exc, JwksFetchError) else type(exc).__name__
+            if isinstance(exc, SupabaseError):
+                reason = f"HTTP {exc.status}" if exc.status is not None else exc.reason
+            else:
+                reason = str(exc) if isinstance(exc, JwksFetchError) else type(exc).__name__
             self._last_error = reason
             log.warning(
                 "jwks fetch failed; keeping %d cached key(s)",

@@ -4,7 +4,8 @@ Format (URL-safe base64, no padding): `kid(1) || nonce(12) || AES-256-GCM(cipher
 purpose as associated data, so a sealed `state` can never be replayed as a sealed code or client id.
 The plaintext is compact JSON `{"e": expiry, "p": payload}`. Keys are derived from SECRET_KEY with
 HKDF-SHA256; the key id is the first byte of a hash of the derived key, so a previous SECRET_KEY keeps
-opening what it sealed while the new one seals everything new (rotation without a flag day).
+opening what it sealed while the new one seals everything new (rotation without a flag day). Two keys
+may share an id; both are tried (the GCM tag decides), so a collision can never drop a key.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def _derive(secret: str) -> bytes:
     ).derive(secret.encode())
 
 
+def key_id(key: bytes) -> int:
+    """The one-byte id written in front of every blob this key seals."""
+    return hashlib.sha256(key).digest()[0]
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -49,20 +55,23 @@ class Sealer:
     def __init__(self, secrets: Sequence[str], *, clock: Callable[[], float] = time.time) -> None:
         if not secrets:
             raise ValueError("at least one secret is needed")
-        self._keys: dict[int, AESGCM] = {}
-        self._current = -1
-        for secret in secrets:
-            key = _derive(secret)
-            kid = hashlib.sha256(key).digest()[0]
-            self._keys.setdefault(kid, AESGCM(key))
-            if self._current < 0:
-                self._current = kid
+        # Several keys may share a one-byte id (1 rotation in 256): each id keeps all its keys and the
+        # AEAD tag tells which one sealed a blob, so no configured key is ever dropped.
+        self._keys: dict[int, list[AESGCM]] = {}
+        seen: set[bytes] = set()
+        derived = [_derive(secret) for secret in secrets]
+        self._current = key_id(derived[0])
+        self._sealing = AESGCM(derived[0])
+        for key in derived:
+            if key not in seen:
+                seen.add(key)
+                self._keys.setdefault(key_id(key), []).append(AESGCM(key))
         self._clock = clock
 
     def seal(self, purpose: str, payload: Any, ttl: int) -> str:
         body = json.dumps({"e": int(self._clock()) + ttl, "p": payload}, separators=(",", ":")).encode()
         nonce = os.urandom(_NONCE)
-        sealed = self._keys[self._current].encrypt(nonce, body, purpose.encode())
+        sealed = self._sealing.encrypt(nonce, body, purpose.encode())
         return _b64(bytes([self._current]) + nonce + sealed)
 
     def unseal(self, purpose: str, blob: str) -> Any:
@@ -72,13 +81,22 @@ class Sealer:
             raise SealError("malformed") from exc
         if len(raw) < 1 + _NONCE + 16:
             raise SealError("malformed")
-        aead = self._keys.get(raw[0])
-        if aead is None:
+        candidates = self._keys.get(raw[0])
+        if candidates is None:
             raise SealError("unknown key")
+        nonce, sealed, aad = raw[1 : 1 + _NONCE], raw[1 + _NONCE :], purpose.encode()
+        for aead in candidates:
+            try:
+                plaintext = aead.decrypt(nonce, sealed, aad)
+                break
+            except InvalidTag:
+                continue
+        else:
+            raise SealError("forged or wrong purpose")
         try:
-            body = json.loads(aead.decrypt(raw[1 : 1 + _NONCE], raw[1 + _NONCE :], purpose.encode()))
-        except (InvalidTag, ValueError) as exc:
-            raise SealError("forged or wrong purpose") from exc
+            body = json.loads(plaintext)
+        except ValueError as exc:
+            raise SealError("malformed") from exc
         if not isinstance(body, dict) or not isinstance(body.get("e"), int):
             raise SealError("malformed")
         if body["e"] < self._clock():

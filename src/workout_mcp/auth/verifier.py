@@ -27,6 +27,7 @@ from mcp.server.auth.provider import AccessToken
 
 from workout_mcp.auth.jwks import Clock, JwksCache
 from workout_mcp.config import Settings
+from workout_mcp.supabase import SupabaseGateway
 
 log = logging.getLogger("workout_mcp.auth.verifier")
 
@@ -108,7 +109,7 @@ class SupabaseTokenVerifier:
         issuer, client_id = settings.supabase_issuer, settings.oauth_client_id
         if issuer is None or client_id is None:
             raise ValueError("SUPABASE_URL and OAUTH_CLIENT_ID are required to verify tokens")
-        jwks = JwksCache(http, f"{issuer}/.well-known/jwks.json", clock=clock)
+        jwks = JwksCache(SupabaseGateway.from_settings(settings, http), clock=clock)
         return cls(
             jwks,
             issuer=issuer,

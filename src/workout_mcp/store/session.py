@@ -11,12 +11,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
 from workout_mcp.config import Settings
 from workout_mcp.store.base import AuthExpired, UpstreamUnavailable
+from workout_mcp.supabase import SupabaseAuth, SupabaseError, SupabaseGateway
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +46,11 @@ class SupabaseSession:
     ) -> None:
         if refresh_token is None and (email is None or password is None):
             raise ValueError("a Supabase session needs email and password, or a refresh token")
-        self._client = client
-        self._token_url = supabase_url.rstrip("/") + "/auth/v1/token"
-        self._anon_key = anon_key
+        self._auth = SupabaseAuth(SupabaseGateway(client, supabase_url, anon_key, timeout=timeout))
         self._email, self._password = email, password
         self._refresh_token = refresh_token
         self._clock = clock
         self._margin = refresh_margin
-        self._timeout = httpx.Timeout(timeout)
         self._on_refresh_token = on_refresh_token
         self._access: str | None = None
         self._deadline = 0.0
@@ -114,69 +112,41 @@ class SupabaseSession:
 
     async def _grant(self, grant_type: str, body: dict[str, Any]) -> None:
         try:
-            response = await self._client.post(
-                self._token_url,
-                params={"grant_type": grant_type},
-                json=body,
-                headers={"apikey": self._anon_key},
-                timeout=self._timeout,
-            )
-        except httpx.TimeoutException:
-            logger.warning("supabase %s grant timed out", grant_type)
-            raise UpstreamUnavailable("Supabase Auth did not answer in time; try again shortly") from None
-        except httpx.TransportError as exc:
-            logger.warning("supabase %s grant: connection failed (%s)", grant_type, type(exc).__name__)
-            raise UpstreamUnavailable("could not reach Supabase Auth; try again shortly") from None
-        if response.status_code >= 500:
-            logger.warning("supabase %s grant failed: status=%d", grant_type, response.status_code)
-            raise UpstreamUnavailable("Supabase Auth is unavailable right now; try again shortly")
-        data = _json(response)
-        if response.status_code != 200:
-            code = _error_code(data)
-            logger.warning(
-                "supabase %s grant refused: status=%d code=%s", grant_type, response.status_code, code
-            )
             if grant_type == "refresh_token":
-                if code in DEAD_REFRESH_CODES or response.status_code in (400, 401, 403):
-                    # the session is gone for good: never present this token again
-                    self._refresh_token = None
-                raise AuthExpired("the Supabase session ended; sign in again (update SUPABASE_REFRESH_TOKEN)")
-            raise AuthExpired("Supabase sign-in failed; check SUPABASE_EMAIL and SUPABASE_PASSWORD")
-        access, refresh = data.get("access_token"), data.get("refresh_token")
-        if not isinstance(access, str) or not isinstance(refresh, str):
+                session = await self._auth.refresh(str(body["refresh_token"]))
+            else:
+                session = await self._auth.password(str(body["email"]), str(body["password"]))
+        except SupabaseError as exc:
+            self._refused(grant_type, exc)
+        if session.refresh_token is None:
             logger.warning("supabase %s grant: unexpected response shape", grant_type)
             raise UpstreamUnavailable("Supabase Auth sent an unexpected answer; try again")
         now = self._clock()
-        expires_in, expires_at = data.get("expires_in"), data.get("expires_at")
-        if isinstance(expires_in, int | float):
-            self._deadline = now + float(expires_in)
-        elif isinstance(expires_at, int | float):
-            self._deadline = float(expires_at)
+        if session.expires_in is not None:
+            self._deadline = now + float(session.expires_in)
+        elif session.expires_at is not None:
+            self._deadline = session.expires_at
         else:
             self._deadline = now + 3600.0
-        self._access = access
-        self._refresh_token = refresh  # rotation: the old one is spent, keep only the newest
-        user = data.get("user")
-        if isinstance(user, dict) and isinstance(user.get("id"), str):
-            self.user_id = user["id"]
+        self._access = session.access_token
+        self._refresh_token = session.refresh_token  # rotation: the old one is spent, keep only the newest
+        self.user_id = session.user_id
         if self._on_refresh_token is not None:
-            self._on_refresh_token(refresh)
+            self._on_refresh_token(session.refresh_token)
 
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        if response.status_code == 200:
-            raise UpstreamUnavailable("Supabase Auth sent an unreadable answer; try again") from None
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _error_code(data: dict[str, Any]) -> str:
-    """GoTrue's error code: `error_code` (default shape) or a string `code` (API version 2024-01-01)."""
-    for key in ("error_code", "code"):
-        value = data.get(key)
-        if isinstance(value, str):
-            return value
-    return ""
+    def _refused(self, grant_type: str, exc: SupabaseError) -> NoReturn:
+        if exc.timed_out:
+            raise UpstreamUnavailable("Supabase Auth did not answer in time; try again shortly") from None
+        if exc.status is None:
+            raise UpstreamUnavailable("could not reach Supabase Auth; try again shortly") from None
+        if exc.unavailable:
+            if exc.status < 500:
+                raise UpstreamUnavailable("Supabase Auth sent an unexpected answer; try again") from None
+            raise UpstreamUnavailable("Supabase Auth is unavailable right now; try again shortly") from None
+        logger.warning("supabase %s grant refused: status=%d code=%s", grant_type, exc.status, exc.code)
+        if grant_type == "refresh_token":
+            if exc.code in DEAD_REFRESH_CODES or exc.status in (400, 401, 403):
+                # the session is gone for good: never present this token again
+                self._refresh_token = None
+            raise AuthExpired("the Supabase session ended; sign in again (update SUPABASE_REFRESH_TOKEN)")
+        raise AuthExpired("Supabase sign-in failed; check SUPABASE_EMAIL and SUPABASE_PASSWORD")

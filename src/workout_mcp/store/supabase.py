@@ -44,6 +44,7 @@ from workout_mcp.store.base import (
     UpstreamUnavailable,
     check_page,
 )
+from workout_mcp.supabase import SupabaseError, SupabaseGateway, SupabaseResponse
 
 logger = logging.getLogger(__name__)
 
@@ -173,58 +174,56 @@ class SupabaseStore:
         params: dict[str, str] | None = None,
         prefer: str | None = None,
     ) -> Any:
-        headers = {
-            "apikey": self._anon_key,
-            "Authorization": f"Bearer {await self._token()}",
-            "Accept": "application/json",
-        }
-        if prefer:
-            headers["Prefer"] = prefer
-        url = f"{self._rest}/{path}"
-        attempts = self._read_attempts if read else 1
-        for attempt in range(1, attempts + 1):
-            retry = attempt < attempts
-            try:
-                response = await self._client.request(
-                    method, url, json=json, params=params, headers=headers, timeout=self._timeout
-                )
-            except httpx.TimeoutException:
-                logger.warning("supabase %s timed out", what)
-                raise UpstreamUnavailable("Supabase did not answer in time; try again shortly") from None
-            except httpx.TransportError as exc:
-                logger.warning(
-                    "supabase %s: connection failed (%s), attempt %d", what, type(exc).__name__, attempt
-                )
-                if retry:
-                    await self._sleep(self._backoff * attempt)
-                    continue
-                raise UpstreamUnavailable("could not reach Supabase; try again shortly") from None
-            if response.status_code >= 500:
-                logger.warning(
-                    "supabase %s failed: status=%d code=%s, attempt %d",
-                    what,
-                    response.status_code,
-                    _code_of(response),
-                    attempt,
-                )
-                if retry:
-                    await self._sleep(self._backoff * attempt)
-                    continue
-                raise UpstreamUnavailable("Supabase is unavailable right now; try again shortly")
-            return self._decode(response, what)
-        raise AssertionError("unreachable")  # pragma: no cover
+        headers = {"Prefer": prefer} if prefer else {}
+        try:
+            response = await self._gateway().request(
+                method,
+                f"/{path}",
+                what=what,
+                bearer=await self._token(),
+                json=json,
+                params=params,
+                headers=headers,
+                idempotent=read,
+                attempts=self._read_attempts,
+                expect_json=False,
+            )
+        except SupabaseError as exc:
+            self._decode_error(exc, what)
+        return self._decode(response, what)
 
-    def _decode(self, response: httpx.Response, what: str) -> Any:
-        status = response.status_code
-        if status == 204:
+    def _gateway(self) -> SupabaseGateway:
+        """PostgREST through the Supabase gateway (its timeout and retry policy, this store's settings)."""
+        gateway: SupabaseGateway | None = getattr(self, "_rest_gateway", None)
+        if gateway is None:
+            gateway = SupabaseGateway(
+                self._client,
+                self._rest,
+                self._anon_key,
+                timeout=self._timeout,
+                attempts=self._read_attempts,
+                backoff=self._backoff,
+                sleep=self._sleep,
+            )
+            self._rest_gateway = gateway
+        return gateway
+
+    def _decode(self, response: SupabaseResponse, what: str) -> Any:
+        if response.status == 204:
             return None
-        if 200 <= status < 300:
-            try:
-                return response.json()
-            except ValueError:
-                logger.warning("supabase %s: unreadable body with status=%d", what, status)
-                raise UpstreamUnavailable("Supabase sent an unreadable answer; try again") from None
-        code = _code_of(response)
+        if response.body is None and response.content.strip() != b"null":
+            logger.warning("supabase %s: unreadable body with status=%d", what, response.status)
+            raise UpstreamUnavailable("Supabase sent an unreadable answer; try again")
+        return response.body
+
+    def _decode_error(self, err: SupabaseError, what: str) -> NoReturn:
+        if err.timed_out:
+            raise UpstreamUnavailable("Supabase did not answer in time; try again shortly")
+        if err.status is None:
+            raise UpstreamUnavailable("could not reach Supabase; try again shortly")
+        if err.status >= 500:
+            raise UpstreamUnavailable("Supabase is unavailable right now; try again shortly")
+        status, code = err.status, err.code
         logger.warning("supabase %s refused: status=%d code=%s", what, status, code)
         if status == 401 and (code in JWT_CODES or code == ""):
             raise AuthExpired("your Supabase session expired or is invalid; sign in again")
@@ -236,8 +235,7 @@ class SupabaseStore:
             )
         if status == 401:
             raise AuthExpired("Supabase rejected the credentials; sign in again")
-        body = _body_of(response)
-        raise _Rejected(status, code, str(body.get("message") or ""), str(body.get("details") or ""))
+        raise _Rejected(status, code, err.message, err.details)
 
     async def _rpc(self, function: str, args: dict[str, Any], *, read: bool = True) -> Any:
         return await self._request("POST", f"rpc/{function}", what=function, read=read, json=args)

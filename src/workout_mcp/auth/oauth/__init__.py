@@ -26,6 +26,7 @@ from workout_mcp.auth.oauth.token import token_endpoint
 from workout_mcp.auth.oauth.upstream import SupabaseOAuth
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings
+from workout_mcp.supabase import SupabaseAuth, SupabaseGateway
 
 __all__ = ["FacadeContext", "build_facade", "oauth_facade_routes"]
 
@@ -60,14 +61,12 @@ def build_facade(
         registry=ClientRegistry(sealer, secrets, clock=clock),
         cimd=CimdResolver(http, allow_private_networks=settings.cimd_allow_private_networks),
         upstream=SupabaseOAuth(
-            http,
-            supabase_url=settings.supabase_url,
-            anon_key=settings.supabase_anon_key.get_secret_value(),
+            SupabaseAuth(SupabaseGateway.from_settings(settings, http)),
             client_id=settings.oauth_client_id,
             client_secret=settings.oauth_client_secret.get_secret_value(),
             callback_url=f"{issuer}/oauth/callback",
-            timeout=settings.upstream_timeout_seconds,
         ),
+        anon_key=settings.supabase_anon_key.get_secret_value(),
         clock=clock,
     )
 

@@ -2,8 +2,8 @@
 
 Errors before the client and its redirect URI are known good render a page (redirecting there would
 make us an open redirector); later ones go back to the client with `error`, `state` and `iss`. On
-success the flow cookie (read by the consent page) is set and the browser goes to Supabase with our
-own client id and callback, the client's PKCE challenge and a sealed `state`.
+success the browser goes to Supabase with our own client id and callback, the client's PKCE challenge
+and a sealed `state` whose flow nonce is added to this browser's flow cookie (`auth/flow.py`).
 """
 
 from __future__ import annotations
@@ -13,16 +13,27 @@ import re
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from workout_mcp.auth.clients import MAX_STATE_LENGTH, UnknownClient, client_ref
-from workout_mcp.auth.flow import FlowContext, write_flow_cookie
-from workout_mcp.auth.oauth.context import STATE_PURPOSE, STATE_TTL_SECONDS, FacadeContext, upstream_scope
-from workout_mcp.auth.oauth.errors import Endpoint, PageError, RedirectError, redirect
+from workout_mcp.auth.flow import AuthorizationState, new_flow_nonce, start_flow
+from workout_mcp.auth.oauth.cimd import ClientMetadataUnavailable
+from workout_mcp.auth.oauth.context import FacadeContext, upstream_scope
+from workout_mcp.auth.oauth.errors import (
+    NO_STORE,
+    PRODUCT_NAME,
+    STYLE_URL,
+    Endpoint,
+    PageError,
+    RedirectError,
+    _templates,
+    redirect,
+)
 
 log = logging.getLogger("workout_mcp.auth.oauth.authorize")
 
 S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+MAX_UPSTREAM_STATE = 4096  # Supabase's oauth_authorizations.state column (migrations/20250804100000)
 _SINGLE = (
     "client_id",
     "redirect_uri",
@@ -42,6 +53,22 @@ def _unknown_client() -> PageError:
     )
 
 
+def _temporarily_unavailable() -> Response:
+    html = (
+        _templates()
+        .get_template("error.html")
+        .render(
+            title="Could not reach the app right now",
+            message="We could not fetch this app's registration just now (it timed out or its server "
+            "had a problem).",
+            temporary=True,
+            product=PRODUCT_NAME,
+            style_url=STYLE_URL,
+        )
+    )
+    return HTMLResponse(html, status_code=503, headers={**NO_STORE, "Retry-After": "5"})
+
+
 def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
     async def authorize(request: Request) -> Response:
         query = request.query_params
@@ -50,6 +77,9 @@ def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
             raise _unknown_client()
         try:
             client = await ctx.find_client(client_id)
+        except ClientMetadataUnavailable as exc:
+            log.warning("authorize: the client's metadata document is unavailable for now (%s)", exc)
+            return _temporarily_unavailable()
         except UnknownClient as exc:
             log.info("authorize: unknown client (%s)", exc)
             raise _unknown_client() from None
@@ -92,19 +122,31 @@ def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
         if resource is not None and not ctx.accepts_resource(resource):
             raise fail("invalid_target", f"resource must be {ctx.resource}")
         scope = upstream_scope(query.get("scope"))
-
-        sealed_state = ctx.sealer.seal(
-            STATE_PURPOSE,
-            {
-                "c": client_ref(client.client_id),
-                "r": redirect_uri,
-                "x": bool(asked),
-                "s": state,
-                "h": challenge,
-                "k": scope,
-            },
-            STATE_TTL_SECONDS,
+        granted = (
+            f"{scope} offline_access" if "offline_access" in (query.get("scope") or "").split() else scope
         )
+
+        if state is not None and any(ord(ch) < 0x20 or ord(ch) > 0x7E for ch in state):
+            raise fail("invalid_request", "state must be printable ASCII")
+        nonce = new_flow_nonce()
+        sealed_state = AuthorizationState(
+            client_ref=client_ref(client.client_id),
+            client_name=client.client_name,
+            redirect_uri=redirect_uri,
+            explicit_redirect=bool(asked),
+            client_state=state,
+            challenge=challenge,
+            scope=granted,
+            flow=nonce,
+            started_at=int(ctx.clock()),
+        ).seal(ctx.sealer)
+        if len(sealed_state) > MAX_UPSTREAM_STATE:
+            # Supabase stores `state` in a 4096-character column; a longer one fails its insert. The
+            # client's own state is the only part a client controls beyond what it registered.
+            raise fail(
+                "invalid_request",
+                f"state is too long for this server: keep it under {MAX_STATE_LENGTH} ASCII characters",
+            )
         location = (
             ctx.supabase_authorize_url
             + "?"
@@ -117,22 +159,13 @@ def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
                     "state": sealed_state,
                     "code_challenge": challenge,
                     "code_challenge_method": "S256",
+                    # Self-hosted Kong refuses /auth/v1/* without the (public) anon key; hosted ignores it.
+                    "apikey": ctx.anon_key,
                 }
             )
         )
         response = redirect(location)
-        write_flow_cookie(
-            response,
-            ctx.sealer,
-            FlowContext(
-                client_id=client.client_id,
-                client_name=client.client_name,
-                redirect_uri=redirect_uri,
-                state=state,
-                scope=scope,
-            ),
-            secure=ctx.secure_cookies,
-        )
+        start_flow(request, response, ctx.sealer, nonce, secure=ctx.secure_cookies)
         log.info(
             "authorize: client %r (%s) sent to Supabase, scope %r", client.client_name, client.kind, scope
         )

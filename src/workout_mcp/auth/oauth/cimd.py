@@ -6,13 +6,18 @@ only); the request goes to the vetted address (the Host header and TLS SNI keep 
 DNS answer cannot rebind it; no redirects; `Accept-Encoding: identity`; at most `max_bytes`, streamed;
 one overall deadline. Results (and failures, briefly) are cached, bounded, honouring Cache-Control
 within limits.
+
+A refusal is `UnknownClient` (the document is absent, bad, or not allowed: the client is not usable
+as registered). A failure that may pass by itself (a timeout, a refused or reset connection, a 5xx,
+408 or 429 answer, a DNS server failure) is its subclass `ClientMetadataUnavailable`, so a page can
+say "temporary, try again" instead of "this app is not registered"; it is cached only for a few
+seconds, enough to keep one slow host from being fetched on every request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import re
 import socket
@@ -30,6 +35,7 @@ from workout_mcp.auth.clients import (
     is_private_address,
     validate_client_metadata,
 )
+from workout_mcp.auth.oauth.params import loads_shallow
 
 log = logging.getLogger("workout_mcp.auth.oauth.cimd")
 
@@ -37,6 +43,14 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 MAX_URL_LENGTH = 512
 MIN_TTL, DEFAULT_TTL, MAX_TTL, FAILURE_TTL = 60.0, 300.0, 3600.0, 30.0
+TEMPORARY_FAILURE_TTL = 5.0
+TEMPORARY_STATUSES = frozenset({408, 429})
+
+
+class ClientMetadataUnavailable(UnknownClient):
+    """The client metadata document could not be fetched just now; the same request may work later."""
+
+
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
@@ -80,7 +94,7 @@ class CimdResolver:
         self._cache_size = cache_size
         self._resolve = resolve
         self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, RegisteredClient | str]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, RegisteredClient | UnknownClient]] = OrderedDict()
         self.fetches = 0
 
     async def client(self, url: str) -> RegisteredClient:
@@ -88,19 +102,23 @@ class CimdResolver:
         cached = self._cache.get(url)
         if cached is not None and cached[0] > now:
             self._cache.move_to_end(url)
-            if isinstance(cached[1], str):
-                raise UnknownClient(cached[1])
+            if isinstance(cached[1], UnknownClient):
+                raise type(cached[1])(str(cached[1]))
             return cached[1]
         try:
             client, ttl = await self._fetch(url)
+        except ClientMetadataUnavailable as exc:
+            log.warning("client metadata document unavailable: %s", exc)
+            self._remember(url, now + TEMPORARY_FAILURE_TTL, exc)
+            raise
         except UnknownClient as exc:
             log.info("client metadata document refused: %s", exc)
-            self._remember(url, now + FAILURE_TTL, str(exc))
+            self._remember(url, now + FAILURE_TTL, exc)
             raise
         self._remember(url, now + ttl, client)
         return client
 
-    def _remember(self, url: str, until: float, value: RegisteredClient | str) -> None:
+    def _remember(self, url: str, until: float, value: RegisteredClient | UnknownClient) -> None:
         self._cache[url] = (until, value)
         self._cache.move_to_end(url)
         while len(self._cache) > self._cache_size:
@@ -132,8 +150,12 @@ class CimdResolver:
         except ValueError:
             try:
                 addresses = await self._resolve(host, port)
-            except OSError:
+            except socket.gaierror as exc:
+                if exc.errno == socket.EAI_AGAIN:
+                    raise ClientMetadataUnavailable("client id host: DNS lookup failed for now") from None
                 raise UnknownClient("client id host does not resolve") from None
+            except OSError:
+                raise ClientMetadataUnavailable("client id host: DNS lookup failed for now") from None
         if not addresses:
             raise UnknownClient("client id host does not resolve")
         if not self._allow_private and any(is_private_address(a) for a in addresses):
@@ -148,11 +170,14 @@ class CimdResolver:
                 address = await self._vetted_address(host, port)
                 body, cache_control = await self._download(url, scheme, host, port, address)
         except TimeoutError:
-            raise UnknownClient("client metadata document took too long") from None
+            raise ClientMetadataUnavailable("client metadata document took too long") from None
         try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            document = loads_shallow(body)
+        except UnicodeDecodeError:
             raise UnknownClient("client metadata document is not JSON") from None
+        except ValueError as exc:
+            message = str(exc) if "nested" in str(exc) else "not JSON"
+            raise UnknownClient(f"client metadata document is {message}") from None
         return self._client_from(url, document), cache_ttl(cache_control)
 
     async def _download(
@@ -181,8 +206,11 @@ class CimdResolver:
                 follow_redirects=False,
                 timeout=httpx.Timeout(self._timeout),
             ) as response:
-                if response.status_code != 200:
-                    raise UnknownClient(f"client metadata document answered {response.status_code}")
+                status = response.status_code
+                if status >= 500 or status in TEMPORARY_STATUSES:
+                    raise ClientMetadataUnavailable(f"client metadata document answered {status}")
+                if status != 200:
+                    raise UnknownClient(f"client metadata document answered {status}")
                 if response.headers.get("content-encoding", "identity").lower() != "identity":
                     raise UnknownClient("client metadata document must not be compressed")
                 declared = response.headers.get("content-length")
@@ -196,6 +224,10 @@ class CimdResolver:
                         raise UnknownClient("client metadata document is too large")
                     chunks.append(chunk)
                 return b"".join(chunks), response.headers.get("cache-control")
+        except httpx.TransportError as exc:
+            raise ClientMetadataUnavailable(
+                f"client metadata document unreachable ({type(exc).__name__})"
+            ) from None
         except httpx.HTTPError as exc:
             raise UnknownClient(f"client metadata document unreachable ({type(exc).__name__})") from None
 

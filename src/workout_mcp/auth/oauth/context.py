@@ -5,10 +5,11 @@ Sealed artefacts (all AES-GCM, purpose as associated data, so one can never pass
 | purpose          | carries                                                        | lifetime |
 |------------------|----------------------------------------------------------------|----------|
 | `client`         | a dynamic registration (name, redirect URIs, auth method)      | 10 years |
-| `upstream-state` | client ref, its redirect URI, its state, PKCE challenge, scope | 10 min   |
-| `code`           | Supabase's code + the same binding                             | 5 min    |
+| `upstream-state` | client ref and name, redirect URI, its state, PKCE challenge,  | 10 min   |
+|                  | scope, flow nonce, authorize time (`auth/flow.py`)             |          |
+| `code`           | Supabase's code + the same binding                             | <= 5 min |
 | `refresh`        | Supabase's refresh token + client ref + scope                  | 90 days  |
-| `flow`           | the consent page's view of the flow (`auth/flow.py`)           | 10 min   |
+| `flow`           | nonces of the flows this browser started (`auth/flow.py`)      | 10 min   |
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from workout_mcp.auth.oauth.upstream import SupabaseOAuth
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import SUPABASE_SCOPES
 
-STATE_PURPOSE = "upstream-state"
-STATE_TTL_SECONDS = 600  # Supabase's authorization lives 10 minutes (AuthorizationTTL)
 CODE_PURPOSE = "code"
 CODE_TTL_SECONDS = 300
 REFRESH_PURPOSE = "refresh"
@@ -43,6 +42,7 @@ class FacadeContext:
     registry: ClientRegistry
     cimd: CimdResolver
     upstream: SupabaseOAuth
+    anon_key: str = ""  # public; sent on the browser redirect for self-hosted Kong
     clock: Callable[[], float] = time.time
 
     @property

@@ -6,6 +6,8 @@
   with `state` and `iss` (RFC 9207).
 - `PageError`: an authorization error that must not redirect (unknown client, unregistered redirect
   URI, a forged or expired `state`); the person sees an HTML page instead.
+- `ClientGone`: the client hung up before its request was complete; nobody is there to answer, so it
+  costs one INFO line and no traceback.
 """
 
 from __future__ import annotations
@@ -76,6 +78,10 @@ class Unavailable(OAuthError):
             status=503,
             headers={"Retry-After": "5"},
         )
+
+
+class ClientGone(Exception):
+    """The client disconnected before sending its whole request."""
 
 
 class RedirectError(Exception):
@@ -159,5 +165,8 @@ def answers_errors(endpoint: Endpoint) -> Endpoint:
         except PageError as exc:
             log.info("oauth %s error page: %s", path, exc.title)
             return error_page(exc)
+        except ClientGone:
+            log.info("oauth %s: the client disconnected before its request was complete", path)
+            return Response(status_code=400, headers={"Connection": "close"})
 
     return wrapper

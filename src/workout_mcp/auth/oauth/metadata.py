@@ -32,7 +32,9 @@ def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
     model = OAuthMetadata.model_validate(
         {
             **exact,
-            "scopes_supported": list(SUPABASE_SCOPES),
+            # offline_access: several clients only use refresh tokens when it is listed (supabase/auth#2628).
+            # Accepted from clients; Supabase is sent only what it accepts (`upstream_scope`).
+            "scopes_supported": [*SUPABASE_SCOPES, "offline_access"],
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token"],

@@ -19,10 +19,9 @@ def register_endpoint(ctx: FacadeContext) -> Endpoint:
     async def register(request: Request) -> Response:
         body = json_object(await read_body(request))
         try:
-            registration = validate_client_metadata(body)
+            client, secret = ctx.registry.register(validate_client_metadata(body))
         except ClientMetadataError as exc:
             raise OAuthError(exc.error, exc.description) from None
-        client, secret = ctx.registry.register(registration)
         log.info(
             "registered client %r (%s, %d redirect URI(s))",
             client.client_name,
