@@ -18,6 +18,10 @@
 -- (`[{"name", "muscle_groups", "equipment", "kind", "own"}]`; `own` marks an exercise the file
 -- declares, created even when no new workout uses it).
 --
+-- Deleted workouts (the training-log migration's `deleted_at`, restorable for 30 days) still count as
+-- "already in the log" for duplicates, so re-importing a file never resurrects or doubles them; the
+-- export leaves them out. This migration therefore runs after 20261201000100_training_log.sql.
+--
 -- Everything runs as the caller (security invoker): Row Level Security, forced on `import_chunks`
 -- like every other table, decides. Idempotent: safe to apply twice.
 
@@ -238,7 +242,8 @@ as $$
     with picked as materialized (
         select w.id, w.title, w.started_at, w.ended_at, w.notes, w.rpe
         from public.workouts w
-        where (p_since is null or w.started_at >= p_since)
+        where w.deleted_at is null
+          and (p_since is null or w.started_at >= p_since)
           and (p_until is null or w.started_at < p_until)
     ), whole as (
         select p.id, p.started_at,

@@ -22,13 +22,13 @@ async def fill(store: WorkoutStore) -> None:
     await store.add_exercise(
         NewExercise(name="Band Pull-Apart", muscle_groups=["shoulders"], equipment="band")
     )
-    for title in ("=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0"):  # two with the same start and title
+    for notes in ("@SUM(1+1)", "-2+3"):  # two with the same start and title
         await store.log_workout(
             NewWorkout(
-                title=title,
+                title="=cmd|' /C calc'!A0",
                 started_at=T,
                 ended_at=T.replace(hour=6),
-                notes="@SUM(1+1)",
+                notes=notes,
                 rpe=7.5,
                 sets=[
                     NewSet(exercise="Deadlift", reps=1, weight_kg=200.25, rpe=9.5),

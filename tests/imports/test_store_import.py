@@ -169,3 +169,17 @@ async def test_supabase_imports_stay_with_their_owner(new_store: StoreFactory) -
     assert (await bob.export_log(since=None, until=None)).exercises == []
     outcome = await bob.import_batch(parse_file((FIXTURES / "hevy_kg.csv").read_bytes()).batch)
     assert outcome.workouts_added == 3 and outcome.exercises_created == ["Sissy Squat"]
+
+
+async def test_deleted_workouts_are_not_exported_and_not_imported_again(new_store: StoreFactory) -> None:
+    store = new_store()
+    await store.import_batch(parse_file((FIXTURES / "hevy_kg.csv").read_bytes()).batch)
+    page = await store.list_workouts(since=None, until=None, limit=10, offset=0)
+    run = next(w for w in page.items if w.title == "Run")
+    await store.delete_workout(run.id)
+    exported = await store.export_log(since=None, until=None)
+    assert [w.title for w in exported.workouts] == ["Morning Upper", "Legs"]
+    again = await store.import_batch(parse_file((FIXTURES / "hevy_kg.csv").read_bytes()).batch)
+    assert (again.workouts_added, again.workouts_skipped) == (0, 3)
+    restored = await store.restore_workout(run.id)
+    assert restored.title == "Run" and await total(store) == 3

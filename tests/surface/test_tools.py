@@ -50,6 +50,18 @@ async def test_lists_every_tool_with_schemas(store_and_who: tuple[WorkoutStore, 
             "delete_workout",
             "import_workouts",
             "export_workouts",
+            "add_sets",
+            "update_set",
+            "delete_set",
+            "update_workout",
+            "restore_workout",
+            "exercise_progress",
+            "save_plan",
+            "list_plans",
+            "get_plan",
+            "delete_plan",
+            "log_body_weight",
+            "body_weight_history",
         }
         assert tools["list_workouts"].input_schema["properties"]["limit"]["maximum"] == 50
         assert tools["personal_records"].output_schema is not None
@@ -161,11 +173,11 @@ async def test_search_and_add_exercise(store_and_who: tuple[WorkoutStore, Who]) 
 async def test_delete_workout(store_and_who: tuple[WorkoutStore, Who]) -> None:
     async with connect(store_and_who[0]) as client:
         logged = await call(client, "log_workout", SQUAT_DAY)
-        assert (await call(client, "delete_workout", {"workout_id": logged["id"]}))["deleted"] is True
+        first = await call(client, "delete_workout", {"workout_id": logged["id"]})
+        assert first["deleted"] is True and first["already_deleted"] is False
         assert "no workout" in (await call_error(client, "get_workout", {"workout_id": logged["id"]})).lower()
-        assert (
-            "no workout" in (await call_error(client, "delete_workout", {"workout_id": logged["id"]})).lower()
-        )
+        again = await call(client, "delete_workout", {"workout_id": logged["id"]})
+        assert again["already_deleted"] is True and again["deleted_at"] == first["deleted_at"]
 
 
 @pytest.mark.parametrize(
