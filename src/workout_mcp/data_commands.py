@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from workout_mcp.store.everything import export_everything, import_everything
 from workout_mcp.transfer import SOURCES, ImportProblem, Preview, parse_file
 from workout_mcp.transfer.csvrows import MAX_FILE_BYTES
 
@@ -134,7 +135,7 @@ def run_import(args: argparse.Namespace) -> int:
         return 0
 
     async def work(store: Any) -> int:
-        outcome = await store.import_batch(parsed.batch, progress=_Bar(sys.stderr))
+        outcome = await import_everything(store, parsed.batch, progress=_Bar(sys.stderr))
         created = (
             f"; new exercises: {', '.join(outcome.exercises_created)}" if outcome.exercises_created else ""
         )
@@ -159,7 +160,8 @@ def run_export(args: argparse.Namespace) -> int:
     written: list[tuple[str, int]] = []
 
     async def work(store: Any) -> int:
-        log = await store.export_log(
+        log = await export_everything(
+            store,
             since=day_start(args.since),
             until=day_start(args.until + timedelta(days=1)) if args.until else None,
         )

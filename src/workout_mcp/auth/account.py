@@ -29,6 +29,7 @@ from workout_mcp.auth.sealing import Sealer, SealError
 from workout_mcp.config import Settings
 from workout_mcp.domain.transfer import ImportBatch
 from workout_mcp.store.base import AuthExpired, StoreError
+from workout_mcp.store.everything import export_everything, import_everything
 from workout_mcp.store.supabase import SupabaseStore
 from workout_mcp.supabase import SupabaseError
 from workout_mcp.transfer import SOURCES, ImportProblem, export_csv, native, parse_file
@@ -291,7 +292,7 @@ class AccountPage(Pages):
                 error="That preview expired. Upload the file again.",
             )
         try:
-            outcome = await self._store(request, str(session.get("t"))).import_batch(batch)
+            outcome = await import_everything(self._store(request, str(session.get("t"))), batch)
         except AuthExpired:
             return self._expired_session(browser, sealer)
         except StoreError as exc:
@@ -305,9 +306,8 @@ class AccountPage(Pages):
         sealer, browser, fields = prelude
         fmt = "csv" if fields.get("format") == b"csv" else "json"
         try:
-            log_export = await self._store(request, str((browser.session or {}).get("t"))).export_log(
-                since=None, until=None
-            )
+            store = self._store(request, str((browser.session or {}).get("t")))
+            log_export = await export_everything(store, since=None, until=None)
         except AuthExpired:
             return self._expired_session(browser, sealer)
         except StoreError as exc:

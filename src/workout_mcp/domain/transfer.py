@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
+from workout_mcp.domain.body_weight import NewBodyWeight
 from workout_mcp.domain.models import ExerciseKind, NewSet
+from workout_mcp.domain.plans import NewPlan
 
 MAX_IMPORT_WORKOUTS = 20_000
 MAX_IMPORT_SETS = 400_000
@@ -54,6 +56,8 @@ class ImportBatch(BaseModel):
 
     workouts: list[ImportedWorkout] = Field(max_length=MAX_IMPORT_WORKOUTS)
     exercises: list[ImportedExercise] = Field(default_factory=list)
+    plans: list[NewPlan] = Field(default_factory=list, max_length=1000)
+    body_weights: list[NewBodyWeight] = Field(default_factory=list, max_length=100_000)
 
 
 class ImportOutcome(BaseModel):
@@ -63,6 +67,8 @@ class ImportOutcome(BaseModel):
     sets_added: int
     workouts_skipped: int = Field(description="workouts already in the log (same start and title)")
     exercises_created: list[str] = Field(default_factory=list)
+    plans_saved: int = Field(0, description="plans saved (a plan of the same name is replaced)")
+    body_weights_saved: int = Field(0, description="measurements saved (the same time is replaced)")
 
 
 class ExportedWorkout(BaseModel):
@@ -79,3 +85,5 @@ class LogExport(BaseModel):
 
     exercises: list[ImportedExercise] = Field(default_factory=list)
     workouts: list[ExportedWorkout] = Field(default_factory=list)
+    plans: list[NewPlan] = Field(default_factory=list)
+    body_weights: list[NewBodyWeight] = Field(default_factory=list)

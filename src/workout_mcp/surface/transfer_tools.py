@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from workout_mcp.config import Settings
 from workout_mcp.domain.transfer import ImportOutcome, LogExport
 from workout_mcp.store.base import StoreError, WorkoutStore
+from workout_mcp.store.everything import export_everything, import_everything
 from workout_mcp.transfer import ImportProblem, Preview, export_csv, native, parse_file
 
 MAX_IMPORT_CHARS = 400_000  # far below MAX_BODY_BYTES once JSON-escaped
@@ -67,7 +68,7 @@ def register_transfer_tools(mcp: MCPServer, store: WorkoutStore, settings: Setti
             raise ToolError("until must not be before since")
         end = _day(until + timedelta(days=1)) if until else None
         try:
-            log = await store.export_log(since=_day(since), until=end)
+            log = await export_everything(store, since=_day(since), until=end)
         except StoreError as exc:
             raise ToolError(str(exc)) from None
         text, kept = _render(log, format), len(log.workouts)
@@ -121,7 +122,7 @@ def register_transfer_tools(mcp: MCPServer, store: WorkoutStore, settings: Setti
         if dry_run:
             return ImportReport(preview=parsed.preview)
         try:
-            saved = await store.import_batch(parsed.batch)
+            saved = await import_everything(store, parsed.batch)
         except StoreError as exc:
             raise ToolError(str(exc)) from None
         return ImportReport(preview=parsed.preview, saved=saved)

@@ -4,7 +4,9 @@ Shape (version 1): `{"format": "workout-mcp-export", "version": 1, "units": {...
 exercises], "workouts": [{title, started_at, ended_at, notes, rpe, sets: [{exercise, reps, weight_kg,
 duration_s, distance_m, rpe, is_warmup}]}]}`. Times are UTC ISO 8601 with a `Z`; weights kg,
 distances metres, durations seconds. Sets name their exercise: a catalogue name or one listed in
-`exercises`. Nothing volatile (ids, export time) is written, so the same log always gives the same bytes.
+`exercises`. `plans` (name, notes, sessions of exercise targets) and `body_weights` (measured_at,
+weight_kg, note) follow. Nothing volatile (ids, export time) is written, so the same log always gives
+the same bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from workout_mcp.domain.body_weight import NewBodyWeight
 from workout_mcp.domain.models import NewSet
+from workout_mcp.domain.plans import NewPlan
 from workout_mcp.domain.transfer import (
     ExportedWorkout,
     ImportBatch,
@@ -40,6 +44,8 @@ class _File(BaseModel):
     version: Literal[1]
     exercises: list[ImportedExercise] = Field(default_factory=list, max_length=5000)
     workouts: list[ImportedWorkout] = Field(default_factory=list)
+    plans: list[NewPlan] = Field(default_factory=list, max_length=1000)
+    body_weights: list[NewBodyWeight] = Field(default_factory=list, max_length=100_000)
 
 
 def looks_native(text: str) -> bool:
@@ -81,7 +87,10 @@ def parse(text: str) -> ParsedFile:
         unmatched_exercises=sorted({e.name for e in doc.exercises} | set(unmatched), key=str.lower),
         units=[f"{k}: {v}" for k, v in UNITS.items()],
     )
-    return ParsedFile(preview, ImportBatch(workouts=workouts, exercises=[*doc.exercises, *extra]))
+    batch = ImportBatch(
+        workouts=workouts, exercises=[*doc.exercises, *extra], plans=doc.plans, body_weights=doc.body_weights
+    )
+    return ParsedFile(preview, batch)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -124,12 +133,19 @@ def document(log: LogExport) -> dict[str, Any]:
     )
     workouts = [_workout(w) for w in log.workouts]
     workouts.sort(key=lambda w: (w["started_at"], json.dumps(w, sort_keys=True)))
+    plans = [p.model_dump(mode="json") for p in sorted(log.plans, key=lambda p: p.name.lower())]
+    weights = [
+        {"measured_at": _time(b.measured_at), "weight_kg": b.weight_kg, "note": b.note}
+        for b in sorted(log.body_weights, key=lambda b: b.measured_at)
+    ]
     return {
         "format": FORMAT,
         "version": VERSION,
         "units": UNITS,
         "exercises": exercises,
         "workouts": workouts,
+        "plans": plans,
+        "body_weights": weights,
     }
 
 
