@@ -36,6 +36,13 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     if request.param == "local":
         counter = iter(range(1000))
         return lambda: LocalStore(tmp_path / f"log{next(counter)}.db")
+    factory: StoreFactory = request.getfixturevalue("supabase_store")
+    return factory
+
+
+@pytest.fixture
+def supabase_store(request: pytest.FixtureRequest) -> StoreFactory:
+    """`new_store` on Supabase only, for what only the Supabase store does (chunks, RLS)."""
     supa: SupabaseStandin = request.getfixturevalue("supa")
     client: httpx.AsyncClient = request.getfixturevalue("http")
     supa.faults.reset()

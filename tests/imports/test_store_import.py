@@ -11,7 +11,6 @@ from workout_mcp.domain.models import NewSet, NewWorkout
 from workout_mcp.domain.transfer import ImportBatch, ImportedWorkout
 from workout_mcp.store import supabase as supabase_module
 from workout_mcp.store.base import InvalidInput, WorkoutStore
-from workout_mcp.store.supabase import SupabaseStore
 from workout_mcp.transfer import parse_file
 from workout_mcp.transfer.native import dumps
 
@@ -115,11 +114,9 @@ async def test_a_batch_that_breaks_a_rule_saves_nothing_not_even_its_exercises(
 
 @pytest.mark.postgres
 async def test_supabase_import_of_ten_chunks_is_all_or_nothing_in_chunks_plus_one_round_trips(
-    new_store: StoreFactory, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    supabase_store: StoreFactory, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    store = new_store()
-    if not isinstance(store, SupabaseStore):
-        pytest.skip("Supabase only")
+    store = supabase_store()
     supa = request.getfixturevalue("supa")
     monkeypatch.setattr(supabase_module, "IMPORT_CHUNK_BYTES", 100)
     start = datetime(2024, 1, 1, 18, tzinfo=UTC)
@@ -160,10 +157,8 @@ async def test_supabase_import_of_ten_chunks_is_all_or_nothing_in_chunks_plus_on
 
 
 @pytest.mark.postgres
-async def test_supabase_imports_stay_with_their_owner(new_store: StoreFactory) -> None:
-    alice, bob = new_store(), new_store()
-    if not isinstance(alice, SupabaseStore):
-        pytest.skip("Supabase only")
+async def test_supabase_imports_stay_with_their_owner(supabase_store: StoreFactory) -> None:
+    alice, bob = supabase_store(), supabase_store()
     await alice.import_batch(parse_file((FIXTURES / "hevy_kg.csv").read_bytes()).batch)
     assert await total(bob) == 0
     assert (await bob.export_log(since=None, until=None)).exercises == []
