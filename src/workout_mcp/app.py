@@ -184,6 +184,7 @@ def create_app(
 
 def identity(settings: Settings, services: Services) -> tuple[list[BaseRoute], Middleware]:
     """Resource-server metadata, the OAuth facade, the consent page, and the bearer check on `/mcp`."""
+    from workout_mcp.auth.account import account_routes
     from workout_mcp.auth.consent import consent_routes
     from workout_mcp.auth.metadata import protected_resource_routes, resource_metadata_url
     from workout_mcp.auth.middleware import BearerAuthMiddleware
@@ -200,6 +201,7 @@ def identity(settings: Settings, services: Services) -> tuple[list[BaseRoute], M
         *protected_resource_routes(settings),
         *oauth_facade_routes(settings, services.sealer, services.http),
         *consent_routes(settings),
+        *account_routes(settings),
     ]
     bearer = Middleware(
         BearerAuthMiddleware, verifier=verifier, resource_metadata_url=resource_metadata_url(settings)

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 
 from workout_mcp import __version__
+from workout_mcp.data_commands import register as register_data_commands
 
 
 def _weeks(text: str) -> int:
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> None:
         "--weeks", type=_weeks, default=12, help="how many weeks of training, 1 to 104 (default 12)"
     )
     demo.add_argument("--force", action="store_true", help="add demo training even if the log has workouts")
+    register_data_commands(sub)
     args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is not None:
+        raise SystemExit(args.handler(args))
     if args.command == "demo":
         raise SystemExit(asyncio.run(_demo(args.weeks, args.force)))
     from workout_mcp.server import main as serve

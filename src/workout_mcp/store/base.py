@@ -26,6 +26,7 @@ from workout_mcp.domain.models import (
 )
 from workout_mcp.domain.plans import NewPlan, StoredPlan
 from workout_mcp.domain.progress import BoardRow
+from workout_mcp.domain.transfer import ImportBatch, ImportOutcome, LogExport
 
 T = TypeVar("T")
 
@@ -198,3 +199,17 @@ class WorkoutStore(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+    async def import_batch(
+        self, batch: ImportBatch, *, progress: Callable[[int, int], None] | None = None
+    ) -> ImportOutcome:
+        """Add the batch's workouts not yet in the log (same start and title), atomically: all or none.
+
+        Missing exercises become the caller's own; nothing already in the log is changed. `progress`
+        hears (steps done, steps in all) as the store works through round trips.
+        """
+        ...
+
+    async def export_log(self, *, since: datetime | None, until: datetime | None) -> LogExport:
+        """The caller's own exercises and every workout started in [since, until), oldest first."""
+        ...

@@ -46,6 +46,14 @@ from workout_mcp.domain.models import (
 )
 from workout_mcp.domain.plans import NewPlan, PlanExercise, PlanSession, StoredPlan, session_key
 from workout_mcp.domain.progress import BoardRow
+from workout_mcp.domain.transfer import (
+    ExportedWorkout,
+    ImportBatch,
+    ImportedExercise,
+    ImportOutcome,
+    LogExport,
+    workout_key,
+)
 from workout_mcp.store.base import (
     LOCAL_USER_ID,
     Conflict,
@@ -1300,3 +1308,164 @@ class LocalStore:
                     self._conn = None
 
         await anyio.to_thread.run_sync(work)
+
+    # --- bulk import and export (issue 13) ---------------------------------------------------------
+
+    async def import_batch(
+        self, batch: ImportBatch, *, progress: Callable[[int, int], None] | None = None
+    ) -> ImportOutcome:
+        """Add the batch's workouts not already in the log, in one transaction: all of them or none."""
+        user = self._user()
+
+        def work(conn: sqlite3.Connection) -> ImportOutcome:
+            with _transaction(conn, write=True):
+                existing = {
+                    workout_key(datetime.fromisoformat(r["started_at"]), r["title"])
+                    for r in conn.execute("SELECT started_at, title FROM workouts WHERE user_id = ?", (user,))
+                }
+                fresh = [w for w in batch.workouts if workout_key(w.started_at, w.title) not in existing]
+                declared = {name_key(e.name): e for e in batch.exercises}
+                wanted = {name_key(e.name): e.name for e in batch.exercises}
+                wanted.update({name_key(s.exercise): s.exercise for w in fresh for s in w.sets})
+                ids: dict[str, str] = {}
+                created: list[str] = []
+                for key, name in wanted.items():
+                    row = self._resolve(conn, user, name)
+                    if row is not None:
+                        ids[key] = row["id"]
+                        continue
+                    spec = declared.get(key)
+                    ids[key] = str(uuid.uuid4())
+                    conn.execute(
+                        "INSERT INTO exercises (id, owner_id, name, name_key, muscle_groups, equipment, "
+                        "kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            ids[key],
+                            user,
+                            name,
+                            key,
+                            json.dumps(spec.muscle_groups if spec else []),
+                            spec.equipment if spec else None,
+                            spec.kind if spec else "strength",
+                        ),
+                    )
+                    created.append(name)
+                now = _ts(datetime.now(UTC))
+                workout_rows = []
+                set_rows: list[tuple[Any, ...]] = []
+                for w in fresh:
+                    workout_id = str(uuid.uuid4())
+                    workout_rows.append(
+                        (
+                            workout_id,
+                            user,
+                            w.title,
+                            _ts(w.started_at),
+                            None if w.ended_at is None else _ts(w.ended_at),
+                            w.notes,
+                            w.rpe,
+                            now,
+                        )
+                    )
+                    set_rows.extend(
+                        (
+                            str(uuid.uuid4()),
+                            workout_id,
+                            user,
+                            ids[name_key(s.exercise)],
+                            position,
+                            s.reps,
+                            s.weight_kg,
+                            s.duration_s,
+                            s.distance_m,
+                            s.rpe,
+                            int(s.is_warmup),
+                        )
+                        for position, s in enumerate(w.sets, start=1)
+                    )
+                try:
+                    conn.executemany(
+                        "INSERT INTO workouts (id, user_id, title, started_at, ended_at, notes, rpe, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        workout_rows,
+                    )
+                    conn.executemany(
+                        "INSERT INTO workout_sets (id, workout_id, user_id, exercise_id, position, reps, "
+                        "weight_kg, duration_s, distance_m, rpe, is_warmup) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        set_rows,
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise InvalidInput(f"import: {_explain(exc)}. Nothing was saved.") from None
+            if progress is not None:
+                progress(1, 1)
+            return ImportOutcome(
+                workouts_added=len(workout_rows),
+                sets_added=len(set_rows),
+                workouts_skipped=len(batch.workouts) - len(fresh),
+                exercises_created=created,
+            )
+
+        return await self._run(work)
+
+    async def export_log(self, *, since: datetime | None, until: datetime | None) -> LogExport:
+        """The caller's own exercises and the workouts started in [since, until), oldest first."""
+        user = self._user()
+        lo = None if since is None else _ts(since)
+        hi = None if until is None else _ts(until)
+
+        def work(conn: sqlite3.Connection) -> LogExport:
+            with _transaction(conn, write=False):
+                exercises = conn.execute(
+                    "SELECT * FROM exercises WHERE owner_id = ? ORDER BY name_key", (user,)
+                ).fetchall()
+                workouts = conn.execute(
+                    "SELECT * FROM workouts WHERE user_id = ? AND deleted_at IS NULL "
+                    "AND (? IS NULL OR started_at >= ?) AND (? IS NULL OR started_at < ?) "
+                    "ORDER BY started_at, id",
+                    (user, lo, lo, hi, hi),
+                ).fetchall()
+                sets = conn.execute(
+                    "SELECT s.*, e.name AS exercise_name FROM workout_sets s "
+                    "JOIN workouts w ON w.id = s.workout_id JOIN exercises e ON e.id = s.exercise_id "
+                    "WHERE w.user_id = ? AND w.deleted_at IS NULL AND (? IS NULL OR w.started_at >= ?) "
+                    "AND (? IS NULL OR w.started_at < ?) ORDER BY s.workout_id, s.position",
+                    (user, lo, lo, hi, hi),
+                ).fetchall()
+            by_workout: dict[str, list[NewSet]] = {}
+            for s in sets:
+                by_workout.setdefault(s["workout_id"], []).append(
+                    NewSet(
+                        exercise=s["exercise_name"],
+                        reps=s["reps"],
+                        weight_kg=s["weight_kg"],
+                        duration_s=s["duration_s"],
+                        distance_m=s["distance_m"],
+                        rpe=s["rpe"],
+                        is_warmup=bool(s["is_warmup"]),
+                    )
+                )
+            return LogExport(
+                exercises=[
+                    ImportedExercise(
+                        name=e["name"],
+                        muscle_groups=json.loads(e["muscle_groups"]),
+                        equipment=e["equipment"],
+                        kind=e["kind"],
+                    )
+                    for e in exercises
+                ],
+                workouts=[
+                    ExportedWorkout(
+                        title=w["title"],
+                        started_at=datetime.fromisoformat(w["started_at"]),
+                        ended_at=_dt(w["ended_at"]),
+                        notes=w["notes"],
+                        rpe=w["rpe"],
+                        sets=by_workout.get(w["id"], []),
+                    )
+                    for w in workouts
+                ],
+            )
+
+        return await self._run(work)

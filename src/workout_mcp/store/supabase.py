@@ -10,6 +10,7 @@ with short messages that never quote the upstream body or a token.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import uuid
@@ -35,6 +36,7 @@ from workout_mcp.domain.models import (
 )
 from workout_mcp.domain.plans import NewPlan, StoredPlan
 from workout_mcp.domain.progress import BoardRow
+from workout_mcp.domain.transfer import ImportBatch, ImportedExercise, ImportOutcome, LogExport
 from workout_mcp.store.base import (
     AuthExpired,
     Conflict,
@@ -51,6 +53,8 @@ from workout_mcp.supabase import SupabaseError, SupabaseGateway, SupabaseRespons
 
 logger = logging.getLogger(__name__)
 
+# One staged chunk of an import stays far below the request-body limits of Supabase's API gateway.
+IMPORT_CHUNK_BYTES = 512 * 1024
 MAX_PAGE = 1000  # the SQL functions clamp pages to PostgREST's default max-rows
 EXERCISE_COLUMNS = "id,name,muscle_groups,equipment,kind,owner_id"
 JWT_CODES = frozenset({"PGRST301", "PGRST302", "PGRST303"})
@@ -575,3 +579,104 @@ class SupabaseStore:
         if not isinstance(total, int):
             raise UpstreamUnavailable("Supabase sent an unexpected answer; is the migration up to date?")
         return total
+
+    # --- bulk import and export (issue 13) ---------------------------------------------------------
+
+    async def import_batch(
+        self, batch: ImportBatch, *, progress: Callable[[int, int], None] | None = None
+    ) -> ImportOutcome:
+        """Stage the batch in chunks of at most `IMPORT_CHUNK_BYTES`, then commit it in one transaction.
+
+        Round trips: one per chunk plus one commit (3,000 workouts / 60,000 sets: a handful). A failure
+        before the commit leaves the log untouched and the staged chunks are dropped.
+        """
+        names: dict[str, int] = {}
+        exercises: list[dict[str, Any]] = []
+
+        def index(name: str, spec: ImportedExercise | None = None) -> int:
+            key = " ".join(name.split()).lower()
+            if key not in names:
+                names[key] = len(exercises)
+                exercises.append({"name": name, "own": False})
+            if spec is not None:
+                exercises[names[key]] = {**spec.model_dump(mode="json"), "own": True}
+            return names[key]
+
+        for e in batch.exercises:
+            index(e.name, e)
+        chunks: list[dict[str, Any]] = []
+        size = 0
+        for w in batch.workouts:
+            if not chunks or size > IMPORT_CHUNK_BYTES:
+                columns: dict[str, list[Any]] = {
+                    k: [] for k in ("i", "e", "p", "r", "kg", "d", "m", "rpe", "u")
+                }
+                chunks.append({"w": [], "x": columns})
+                size = 0
+            chunk = chunks[-1]
+            head = {"t": w.title, "s": _iso(w.started_at), "e": _iso(w.ended_at), "n": w.notes, "r": w.rpe}
+            chunk["w"].append(head)
+            number = len(chunk["w"])
+            x = chunk["x"]
+            for position, s in enumerate(w.sets, start=1):
+                x["i"].append(number)
+                x["e"].append(index(s.exercise))
+                x["p"].append(position)
+                x["r"].append(s.reps)
+                x["kg"].append(s.weight_kg)
+                x["d"].append(s.duration_s)
+                x["m"].append(s.distance_m)
+                x["rpe"].append(s.rpe)
+                x["u"].append(int(s.is_warmup))
+            # ~30 bytes per set in columns, plus the workout's own fields
+            size += len(json.dumps(head)) + 30 * len(w.sets)
+        import_id = str(uuid.uuid4())
+        try:
+            for seq, chunk in enumerate(chunks):
+                await self._rpc(
+                    "import_stage", {"p_import_id": import_id, "p_seq": seq, "p_chunk": chunk}, read=False
+                )
+                if progress is not None:
+                    progress(seq + 1, len(chunks) + 1)
+            data = await self._rpc(
+                "import_commit",
+                {"p_import_id": import_id, "p_chunks": len(chunks), "p_exercises": exercises},
+                read=False,
+            )
+        except _Rejected as err:
+            await self._abort_import(import_id)
+            self._refused(err)
+        except StoreError:
+            await self._abort_import(import_id)
+            raise
+        if progress is not None:
+            progress(len(chunks) + 1, len(chunks) + 1)
+        outcome: ImportOutcome = self._parse(ImportOutcome, data)
+        return outcome
+
+    async def _abort_import(self, import_id: str) -> None:
+        try:
+            await self._rpc("import_abort", {"p_import_id": import_id}, read=False)
+        except (StoreError, _Rejected):
+            logger.warning("supabase import_abort failed; the staged chunks expire within a day")
+
+    async def export_log(self, *, since: datetime | None, until: datetime | None) -> LogExport:
+        try:
+            data = await self._rpc("export_log", {"p_since": _iso(since), "p_until": _iso(until)})
+        except _Rejected as err:
+            self._refused(err, saved=True)
+        exported: LogExport = self._parse(LogExport, data)
+        return exported
+
+
+def _body_of(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _code_of(response: httpx.Response) -> str:
+    code = _body_of(response).get("code")
+    return code if isinstance(code, str) else ""

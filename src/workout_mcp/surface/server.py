@@ -54,6 +54,7 @@ from workout_mcp.surface.log_tools import (
     sets_in_kg,
 )
 from workout_mcp.surface.store_calls import call_store, refused
+from workout_mcp.surface.transfer_tools import register_transfer_tools
 from workout_mcp.surface.views import (
     ExerciseHistory,
     ExerciseList,
@@ -271,6 +272,7 @@ def build_mcp_server(
     if not settings.read_only:
         register_write_tools(mcp, store)
         register_log_writes(mcp, store, now)
+    register_transfer_tools(mcp, store, settings)
     register_resources_and_prompts(mcp, store)
     return mcp
 
