@@ -40,6 +40,7 @@ from workout_mcp.domain.units import to_kg
 from workout_mcp.store.base import StoreError, WorkoutStore
 from workout_mcp.surface.audit import ToolAuditMiddleware
 from workout_mcp.surface.cursors import decode_cursor, encode_cursor
+from workout_mcp.surface.progress import register_progress_tools
 from workout_mcp.surface.views import (
     Deleted,
     ExerciseHistory,
@@ -228,6 +229,7 @@ def build_mcp_server(
     if not settings.read_only:
         register_write_tools(mcp, store)
     register_resources_and_prompts(mcp, store)
+    register_progress_tools(mcp, store, today=today)
     return mcp
 
 

@@ -1,0 +1,235 @@
+"""Progress charts (a PNG plus the same figures as structured content) and the dashboard MCP App.
+
+`progress_chart` answers every client: an `image/png` block for those that show images, the figures as
+structured content (and JSON text) for those that do not. Hosts with the MCP Apps extension
+(`io.modelcontextprotocol/ui`) also render the `ui://` dashboard linked from the tool's `_meta`; the
+dashboard gets its data by calling our tools through the host. matplotlib loads on the first chart.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from workout_mcp.charts import Bar, ChartSpec, Series, Theme
+from workout_mcp.charts.render import render_png
+from workout_mcp.domain.analytics import Period, training_summary
+from workout_mcp.domain.models import Unit
+from workout_mcp.domain.progress import ProgressPoint, SetMetric, progress_points, window_start
+from workout_mcp.store.base import StoreError, WorkoutStore
+
+Metric = Literal["estimated_1rm", "top_set", "volume", "volume_by_muscle_group"]
+EXERCISE_METRICS: frozenset[Metric] = frozenset({"estimated_1rm", "top_set"})
+
+DASHBOARD_URI = "ui://workout-mcp/dashboard.html"
+APP_MIME_TYPE = "text/html;profile=mcp-app"
+# Linked from a tool: hosts with the extension render the dashboard next to the tool's answer. The
+# flat key is the extension's older spelling, still read by some hosts.
+DASHBOARD_TOOL_META: dict[str, Any] = {"ui": {"resourceUri": DASHBOARD_URI}, "ui/resourceUri": DASHBOARD_URI}
+# The dashboard is one self-contained file: no network, no outside scripts, styles, images or frames.
+DASHBOARD_RESOURCE_META: dict[str, Any] = {
+    "ui": {"csp": {"connectDomains": [], "resourceDomains": []}, "prefersBorder": True}
+}
+
+_LABELS: dict[Metric, str] = {
+    "estimated_1rm": "estimated 1RM",
+    "top_set": "top set",
+    "volume": "volume",
+    "volume_by_muscle_group": "volume",
+}
+_TITLES: dict[Metric, str] = {
+    "estimated_1rm": "Estimated 1RM",
+    "top_set": "Top set",
+    "volume": "Volume",
+    "volume_by_muscle_group": "Volume per muscle group",
+}
+
+
+class MuscleGroupVolume(BaseModel):
+    muscle_group: str
+    volume: float = Field(description="working-set volume over the whole window, in the result's unit")
+
+
+class ChartImage(BaseModel):
+    mime_type: str = "image/png"
+    width: int
+    height: int
+    points_drawn: int = Field(description="markers or bars drawn in the image")
+
+
+class ProgressChart(BaseModel):
+    """The figures behind the chart, so a client that cannot show images still gets the answer."""
+
+    metric: Metric
+    exercise_id: str | None = Field(description="the exercise charted; null for all training")
+    exercise_name: str | None
+    unit: Unit = Field(description="unit of every weight and volume here: kg or lb")
+    by: Period = Field(description="one point per ISO week (Monday start, UTC) or month")
+    start: date = Field(description="first day of the window")
+    end: date = Field(description="last day of the window (today)")
+    value_label: str = Field(description="what the values are, with their unit")
+    points: list[ProgressPoint] = Field(
+        description="one per period with data, oldest first (empty for volume_by_muscle_group)"
+    )
+    muscle_groups: list[MuscleGroupVolume] = Field(
+        description="volume_by_muscle_group only: largest first; a set counts for every group it trains"
+    )
+    best: float | None = Field(description="highest value in the window")
+    latest: float | None = Field(description="value of the most recent period with data")
+    change: float | None = Field(description="latest minus the first value in the window")
+    image: ChartImage | None = Field(description="the PNG sent alongside; null when include_image=false")
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@cache
+def dashboard_html() -> str:
+    """The built dashboard (one self-contained HTML file, shipped inside the package)."""
+    return resources.files("workout_mcp.surface.apps").joinpath("dashboard.html").read_text("utf-8")
+
+
+def register_progress_tools(mcp: MCPServer, store: WorkoutStore, *, today: Callable[[], date]) -> None:
+    """`progress_chart` and the `ui://` dashboard resource."""
+
+    @mcp.tool(
+        name="progress_chart",
+        title="Progress chart",
+        annotations=ToolAnnotations(readOnlyHint=True, openWorldHint=False),
+        meta=DASHBOARD_TOOL_META,
+    )
+    async def progress_chart(
+        exercise: Annotated[
+            str | None,
+            Field(
+                None, max_length=80, description="exercise name or id; needed for estimated_1rm and top_set"
+            ),
+        ] = None,
+        metric: Annotated[
+            Metric | None,
+            Field(
+                None,
+                description="estimated_1rm (best per period), top_set (heaviest working set), volume "
+                "(of the exercise, or of all training), volume_by_muscle_group; default: estimated_1rm "
+                "with an exercise, volume without",
+            ),
+        ] = None,
+        period: Annotated[Period, Field(description="one point per ISO week or per month")] = "week",
+        periods: Annotated[
+            int, Field(ge=1, le=260, description="how many recent periods (260 weeks = 5 years)")
+        ] = 12,
+        unit: Annotated[Unit, Field(description="unit for weights: kg (default) or lb")] = "kg",
+        theme: Annotated[Theme, Field(description="light (default) or dark image background")] = "light",
+        include_image: Annotated[bool, Field(description="false: only the figures, no PNG")] = True,
+    ) -> Annotated[CallToolResult, ProgressChart]:
+        """A chart of progress over time as a PNG image, with the same figures as structured data.
+
+        For one exercise: estimated 1RM or top set per week/month, or its volume. Without an exercise:
+        total volume per period, or volume per muscle group over the window.
+        """
+        chosen: Metric = metric or ("estimated_1rm" if exercise else "volume")
+        if chosen in EXERCISE_METRICS and not exercise:
+            raise ToolError(f"metric {chosen} needs an exercise (a name from search_exercises, or an id)")
+        if chosen == "volume_by_muscle_group" and exercise:
+            raise ToolError("volume_by_muscle_group covers all training; leave out exercise")
+        end = today()
+        start = window_start(end, period, periods)
+        try:
+            if exercise:
+                found, sets = await store.exercise_sets(exercise)
+                exercise_id: str | None = found.id
+                exercise_name: str | None = found.name
+            else:
+                sets = await store.sets_between(_at(start), _at(end + timedelta(days=1)))
+                exercise_id = exercise_name = None
+        except StoreError as exc:
+            raise ToolError(str(exc)) from None
+
+        value_label = f"{_LABELS[chosen]} ({unit})"
+        points: list[ProgressPoint] = []
+        groups: list[MuscleGroupVolume] = []
+        if chosen == "volume_by_muscle_group":
+            summary = training_summary(sets, by=period, today=end, unit=unit, start=start, end=end)
+            groups = [
+                MuscleGroupVolume(muscle_group=g, volume=v) for g, v in summary.volume_by_muscle_group.items()
+            ]
+        else:
+            set_metric: SetMetric = chosen
+            points = progress_points(sets, metric=set_metric, by=period, start=start, end=end, unit=unit)
+
+        values = [p.value for p in points]
+        chart = ProgressChart(
+            metric=chosen,
+            exercise_id=exercise_id,
+            exercise_name=exercise_name,
+            unit=unit,
+            by=period,
+            start=start,
+            end=end,
+            value_label=value_label,
+            points=points,
+            muscle_groups=groups,
+            best=max(values, default=None),
+            latest=values[-1] if values else None,
+            change=round(values[-1] - values[0], 1) if values else None,
+            image=None,
+        )
+        content: list[ImageContent | TextContent] = []
+        if include_image:
+            spec = _spec(chart, theme)
+            rendered = await anyio.to_thread.run_sync(render_png, spec)
+            chart.image = ChartImage(
+                width=rendered.width, height=rendered.height, points_drawn=rendered.points
+            )
+            content.append(
+                ImageContent(
+                    type="image", data=base64.b64encode(rendered.png).decode(), mime_type="image/png"
+                )
+            )
+        content.append(TextContent(type="text", text=chart.model_dump_json()))
+        return CallToolResult(content=content, structured_content=chart.model_dump(mode="json"))
+
+    @mcp.resource(
+        DASHBOARD_URI,
+        name="training-dashboard",
+        title="Training dashboard",
+        description="MCP App: recent sessions, records, a progress chart per exercise, this week's volume "
+        "per muscle group.",
+        mime_type=APP_MIME_TYPE,
+        meta=DASHBOARD_RESOURCE_META,
+    )
+    def dashboard() -> str:
+        return dashboard_html()
+
+
+def _spec(chart: ProgressChart, theme: Theme) -> ChartSpec:
+    window = f"{chart.start.isoformat()} to {chart.end.isoformat()}, per {chart.by}"
+    title = _TITLES[chart.metric] + (f": {chart.exercise_name}" if chart.exercise_name else "")
+    if chart.metric == "volume_by_muscle_group":
+        return ChartSpec(
+            title=title,
+            subtitle=window,
+            value_label=chart.value_label,
+            kind="hbar",
+            bars=[Bar(g.muscle_group.replace("_", " "), g.volume) for g in chart.muscle_groups],
+            theme=theme,
+        )
+    return ChartSpec(
+        title=title,
+        subtitle=window,
+        value_label=chart.value_label,
+        kind="bar" if chart.metric == "volume" else "line",
+        series=[Series(chart.exercise_name or "all training", [(p.start, p.value) for p in chart.points])],
+        theme=theme,
+    )
