@@ -37,7 +37,7 @@ PROBE = textwrap.dedent(
     days = [date(2021, 1, 4) + timedelta(days=round(i * 7 / 3)) for i in range(n)]
     values = [100 + i * 0.05 + (i % 7) * 0.8 for i in range(n)]
     base = rss_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if kind == "matplotlib":
         import matplotlib
         matplotlib.use("Agg")
@@ -50,10 +50,10 @@ PROBE = textwrap.dedent(
         import pygal, cairosvg
     elif kind == "pillow":
         from PIL import Image, ImageDraw, ImageFont
-    imported = time.perf_counter() - t0
+    imported, imported_cpu = time.perf_counter() - t0, time.process_time() - c0
     after_import = rss_mb()
 
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     if kind == "matplotlib":
         import io
         fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
@@ -65,7 +65,7 @@ PROBE = textwrap.dedent(
         png = buf.getvalue()
     elif kind == "workout_mcp.charts":
         from workout_mcp.charts import ChartSpec, Series
-        spec = ChartSpec(title="Squat", y_label="estimated 1RM (kg)",
+        spec = ChartSpec(title="Squat", value_label="estimated 1RM (kg)",
                          series=[Series("Squat", list(zip(days, values)))])
         png = render.render_png(spec).png
     elif kind == "pygal":
@@ -83,15 +83,17 @@ PROBE = textwrap.dedent(
         buf = io.BytesIO()
         img.save(buf, format="PNG")
         png = buf.getvalue()
-    rendered = time.perf_counter() - t1
+    rendered, rendered_cpu = time.perf_counter() - t1, time.process_time() - c1
 
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     if kind == "workout_mcp.charts":
         png = render.render_png(spec).png
-    second = time.perf_counter() - t2
-    print(json.dumps({"import_s": imported, "rss_import_mb": after_import - base,
-                      "render_s": rendered,
+    second, second_cpu = time.perf_counter() - t2, time.process_time() - c2
+    print(json.dumps({"import_s": imported, "import_cpu_s": imported_cpu,
+                      "rss_import_mb": after_import - base,
+                      "render_s": rendered, "render_cpu_s": rendered_cpu,
                       "second_render_s": second if kind == "workout_mcp.charts" else None,
+                      "second_cpu_s": second_cpu if kind == "workout_mcp.charts" else None,
                       "rss_render_mb": rss_mb() - base, "png_bytes": len(png), "base_rss_mb": base}))
     """
 )
@@ -106,10 +108,15 @@ def measure(kind: str, points: int, runs: int) -> dict[str, float | None]:
             [sys.executable, "-c", PROBE, kind, str(points)], capture_output=True, text=True, timeout=120
         )
         if out.returncode != 0:
-            return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}  # type: ignore[dict-item]
+            lines = out.stderr.strip().splitlines() or ["failed"]
+            return {"error": lines[-1][:200]}  # type: ignore[dict-item]
         samples.append(json.loads(out.stdout))
     keys = samples[0].keys()
     return {k: (None if samples[0][k] is None else statistics.median(s[k] for s in samples)) for k in keys}
+
+
+def pair(wall: float | None, cpu: float | None) -> str:
+    return f"{wall or 0:.3f} ({cpu or 0:.2f})"
 
 
 def main() -> None:
@@ -118,23 +125,26 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--points", type=int, default=780, help="points in the chart (780 = 5 years, 3/week)")
+    parser.add_argument("--only", choices=CANDIDATES, action="append", help="measure only these candidates")
     args = parser.parse_args()
     print(
         f"{args.points} points, 800x450, median of {args.runs} fresh interpreters ({sys.version.split()[0]})"
     )
+    print("seconds of wall clock, (CPU seconds of the process): a loaded machine inflates the first, not CPU")
     print(
-        f"{'candidate':<20} {'import s':>9} {'+RSS MB':>8} {'1st render s':>13} {'2nd render s':>13} "
+        f"{'candidate':<20} {'import s':>14} {'+RSS MB':>8} {'1st render s':>14} {'2nd render s':>14} "
         f"{'+RSS after MB':>14} {'PNG KB':>7}"
     )
-    for kind in CANDIDATES:
+    for kind in args.only or CANDIDATES:
         r = measure(kind, args.points, args.runs)
         if "error" in r:
             print(f"{kind:<20} unavailable: {r['error']}")
             continue
-        second = "-" if r["second_render_s"] is None else f"{r['second_render_s']:.3f}"
+        second = "-" if r["second_render_s"] is None else pair(r["second_render_s"], r["second_cpu_s"])
         print(
-            f"{kind:<20} {r['import_s']:>9.3f} {r['rss_import_mb']:>8.1f} {r['render_s']:>13.3f} "
-            f"{second:>13} {r['rss_render_mb']:>14.1f} {(r['png_bytes'] or 0) / 1024:>7.1f}"
+            f"{kind:<20} {pair(r['import_s'], r['import_cpu_s']):>14} {r['rss_import_mb']:>8.1f} "
+            f"{pair(r['render_s'], r['render_cpu_s']):>14} {second:>14} {r['rss_render_mb']:>14.1f} "
+            f"{(r['png_bytes'] or 0) / 1024:>7.1f}"
         )
 
 

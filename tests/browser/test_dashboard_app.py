@@ -13,15 +13,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 from starlette.applications import Starlette
@@ -32,7 +29,7 @@ from starlette.routing import Route
 from tests.browser.test_consent_browser import ARTIFACTS, chromium, wait
 from tests.conftest import service_missing
 from tests.e2e.test_stdio import COMMAND, env_for
-from tests.live_server import free_port, serve
+from tests.live_server import free_port, serve, server_process
 from workout_mcp.surface.progress import APP_MIME_TYPE, DASHBOARD_URI
 
 pytestmark = [pytest.mark.chromium, pytest.mark.node, pytest.mark.slow]
@@ -66,24 +63,9 @@ def demo_db(tmp_path: Path) -> Path:
 
 @contextmanager
 def http_server(db: Path) -> Iterator[str]:
-    port = free_port()
-    env = env_for(db) | {"MCP_TRANSPORT": "http", "AUTH_MODE": "none", "PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "workout_mcp.server"], env=env, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    env = env_for(db) | {"MCP_TRANSPORT": "http", "AUTH_MODE": "none", "PORT": str(free_port())}
+    with server_process(env):
+        yield f"http://127.0.0.1:{env['PORT']}/mcp"
 
 
 def host_app(target: Any, script: Path) -> Starlette:

@@ -48,6 +48,7 @@ async def test_lists_every_tool_with_schemas(store_and_who: tuple[WorkoutStore, 
             "log_workout",
             "add_exercise",
             "delete_workout",
+            "progress_chart",
         }
         assert tools["list_workouts"].input_schema["properties"]["limit"]["maximum"] == 50
         assert tools["personal_records"].output_schema is not None

@@ -91,7 +91,7 @@ def render_png(spec: ChartSpec) -> RenderedChart:
         else:
             counts = _draw_series(ax, spec, palette, mpl)
         _titles(fig, ax, spec, palette)
-        fig.tight_layout(pad=1.2)
+        _margins(fig, spec)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, facecolor=palette.background)
         fig.clear()
@@ -112,6 +112,17 @@ def _style(ax: Any, palette: Palette) -> None:
         ax.spines[side].set_color(palette.muted)
     ax.tick_params(colors=palette.muted, labelsize=10)
     ax.set_axisbelow(True)
+
+
+def _margins(fig: Any, spec: ChartSpec) -> None:
+    """Fixed margins in pixels: `tight_layout` would draw the whole figure once more to measure it."""
+    left = 110 if spec.kind == "hbar" else 88
+    fig.subplots_adjust(
+        left=left / spec.width,
+        right=1 - 24 / spec.width,
+        top=1 - 64 / spec.height,
+        bottom=(58 if spec.kind == "hbar" else 44) / spec.height,
+    )
 
 
 def _titles(fig: Any, ax: Any, spec: ChartSpec, palette: Palette) -> None:

@@ -216,6 +216,8 @@ def register_progress_tools(mcp: MCPServer, store: WorkoutStore, *, today: Calla
 def _spec(chart: ProgressChart, theme: Theme) -> ChartSpec:
     window = f"{chart.start.isoformat()} to {chart.end.isoformat()}, per {chart.by}"
     title = _TITLES[chart.metric] + (f": {chart.exercise_name}" if chart.exercise_name else "")
+    if chart.metric == "volume" and not chart.exercise_name:
+        title = f"{'Weekly' if chart.by == 'week' else 'Monthly'} volume, all training"
     if chart.metric == "volume_by_muscle_group":
         return ChartSpec(
             title=title,
