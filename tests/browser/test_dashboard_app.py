@@ -157,7 +157,7 @@ def test_dashboard_renders_in_a_sandboxed_iframe_through_the_app_bridge(
                 driver, lambda d: d.execute_script("return window.hostLog.calls").count("progress_chart") >= 2
             )
     assert {"list_workouts", "personal_records", "training_summary", "progress_chart"} <= set(calls)
-    assert 1 <= len(sessions) <= 10 and records and bars
+    assert 1 <= len(sessions) <= 6 and len(records) >= 5 and bars
     assert exercise == "Bench Press"  # the tool result that opened the dashboard picked the exercise
     # What the app drew is what the server says, asked here without the browser.
     assert drawn == expected_points(demo_db, args) > 0

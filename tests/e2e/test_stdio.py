@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.e2e.conversation import conversation
 from workout_mcp.domain.analytics import personal_records
 from workout_mcp.store.local import LocalStore
 
@@ -61,6 +62,10 @@ async def test_stdio_server_answers_on_demo_data(demo_db: Path, mode: str) -> No
     assert recent.total is not None
     assert 0 < sessions <= recent.total
 
+    async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
+        steps = await conversation(client)
+    assert len(steps) == 13
+
 
 def test_bad_settings_stop_start_up_with_one_clear_message(tmp_path: Path) -> None:
     env = env_for(tmp_path / "x.db") | {"MCP_TRANSPORT": "pigeon", "PORT": "nope"}
@@ -79,6 +84,7 @@ async def test_http_server_process_answers_on_demo_data(demo_db: Path) -> None:
         async with Client(f"http://127.0.0.1:{env['PORT']}/mcp", mode="legacy") as client:  # type: ignore[arg-type]
             records = await client.call_tool("personal_records", {"exercise": "Bench Press"})
             summary = await client.call_tool("training_summary", {"period": "month", "periods": 3})
+            steps = await conversation(client)
     assert proc.stdout is not None and proc.stdout.read() == b""
     store = LocalStore(demo_db)
     try:
@@ -93,3 +99,11 @@ async def test_http_server_process_answers_on_demo_data(demo_db: Path) -> None:
         == expected.best_estimated_1rm.estimated_1rm
     )
     assert sum(p["sessions"] for p in summary.structured_content["periods"]) > 0
+    assert [tool for tool, _, _ in steps][:6] == [
+        "log_workout",
+        "add_sets",
+        "update_set",
+        "delete_workout",
+        "delete_workout",
+        "restore_workout",
+    ]

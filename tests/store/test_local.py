@@ -406,14 +406,31 @@ async def test_own_exercise_wins_over_a_catalogue_one_of_the_same_name(
 # --- delete ----------------------------------------------------------------------------------------
 
 
-async def test_delete_workout_removes_its_sets(store: LocalStore, db_path: Path) -> None:
-    saved = await store.log_workout(workout())
-    await store.delete_workout(saved.id)
-    with pytest.raises(NotFound):
-        await store.get_workout(saved.id)
-    assert raw(db_path, "SELECT count(*) FROM workout_sets") == [(0,)]
-    with pytest.raises(NotFound):
+async def test_delete_workout_keeps_it_restorable_then_the_purge_removes_it(db_path: Path) -> None:
+    moments = [T0]
+    store = LocalStore(db_path, user_id=current_user.get, clock=lambda: moments[-1])
+    try:
+        saved = await store.log_workout(workout())
+        done = await store.delete_workout(saved.id)
+        assert done.already_deleted is False and done.restorable_until == T0 + timedelta(days=30)
+        with pytest.raises(NotFound):
+            await store.get_workout(saved.id)
+        assert raw(db_path, "SELECT count(*) FROM workout_sets") == [(1,)]
+        again = await store.delete_workout(saved.id)
+        assert again.already_deleted is True and again.deleted_at == done.deleted_at
+        restored = await store.restore_workout(saved.id)
+        assert restored.sets == saved.sets
+
         await store.delete_workout(saved.id)
+        moments.append(T0 + timedelta(days=30, seconds=1))
+        with pytest.raises(NotFound, match="30 days"):
+            await store.restore_workout(saved.id)
+        assert raw(db_path, "SELECT count(*) FROM workout_sets") == [(0,)]
+        assert raw(db_path, "SELECT count(*) FROM workouts") == [(0,)]
+        with pytest.raises(NotFound):
+            await store.delete_workout(saved.id)
+    finally:
+        await store.aclose()
 
 
 # --- two users -------------------------------------------------------------------------------------
@@ -538,3 +555,43 @@ async def test_demo_fills_months_of_training_deterministically(tmp_path: Path) -
     finally:
         for s in (a, b, c):
             await s.aclose()
+
+
+# --- the training log -------------------------------------------------------------------------------
+
+
+async def test_an_identical_log_after_the_retry_window_is_a_new_workout(db_path: Path) -> None:
+    moments = [T0]
+    store = LocalStore(db_path, user_id=current_user.get, clock=lambda: moments[-1])
+    try:
+        first = await store.log_workout(workout())
+        moments.append(T0 + timedelta(minutes=9))
+        assert (await store.log_workout(workout())).id == first.id
+        moments.append(T0 + timedelta(minutes=11))
+        assert (await store.log_workout(workout())).id != first.id
+        keyed = await store.log_workout(workout(title="k"), idempotency_key="key")
+        moments.append(T0 + timedelta(days=400))
+        assert (await store.log_workout(workout(title="k"), idempotency_key="key")).id == keyed.id
+        with pytest.raises(Conflict, match="idempotency_key"):
+            await store.log_workout(workout(title="other"), idempotency_key="key")
+    finally:
+        await store.aclose()
+
+
+async def test_a_version_1_log_upgrades_and_keeps_its_workouts(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path, isolation_level=None) as conn:
+        assert migrate(conn, MIGRATIONS[:1]) == 1
+    v1 = LocalStore(db_path, user_id=current_user.get)
+    try:
+        assert (await v1.log_workout(workout())).plan_id is None
+    finally:
+        await v1.aclose()
+    assert raw(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+    store = LocalStore(db_path, user_id=current_user.get)
+    try:
+        page = await store.list_workouts(since=None, until=None, limit=10, offset=0)
+        assert page.total == 1
+        assert (await store.delete_workout(page.items[0].id)).already_deleted is False
+    finally:
+        await store.aclose()

@@ -105,11 +105,13 @@ async def test_log_then_get_list_and_delete_round_trip(h: Harness) -> None:
     assert (item.id, item.set_count, item.exercise_names) == (saved.id, 3, ["Squat", "Bench Press"])
     assert item.volume_kg == 1025.0  # warm-up excluded
 
-    await store.delete_workout(saved.id)
+    first = await store.delete_workout(saved.id)
     with pytest.raises(NotFound):
         await store.get_workout(saved.id)
-    with pytest.raises(NotFound):
-        await store.delete_workout(saved.id)
+    again = await store.delete_workout(saved.id)
+    assert (first.already_deleted, again.already_deleted) == (False, True)
+    assert again.deleted_at == first.deleted_at
+    assert await store.restore_workout(saved.id) == saved
 
 
 async def test_list_workouts_filters_orders_and_pages(h: Harness) -> None:
@@ -480,3 +482,122 @@ def _artifact(name: str, data: Any) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / name).write_text(json.dumps(data, indent=2) + "\n")
     print(name, json.dumps(data))
+
+
+# --- the training log -------------------------------------------------------------------------------
+
+
+def _sql(dsn: str, statement: str, *args: Any) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(statement, args)  # type: ignore[call-overload]
+
+
+async def test_workouts_deleted_over_30_days_ago_are_purged(h: Harness, supabase_db: str) -> None:  # noqa: F811
+    store = h.store()
+    old, recent = (
+        await store.log_workout(workout(T0)),
+        await store.log_workout(workout(T0 + timedelta(days=1))),
+    )
+    for saved in (old, recent):
+        await store.delete_workout(saved.id)
+    _sql(
+        supabase_db,
+        "update public.workouts set deleted_at = now() - interval '31 days' where id = %s",
+        old.id,
+    )
+    with pytest.raises(NotFound, match="30 days"):
+        await store.restore_workout(old.id)
+    assert (await store.restore_workout(recent.id)).id == recent.id
+    import psycopg
+
+    with psycopg.connect(supabase_db) as conn:
+        rows = conn.execute(
+            "select count(*) from public.workout_sets where workout_id = any(%s::uuid[])",
+            ([old.id, recent.id],),
+        ).fetchone()
+    assert rows == (len(recent.sets),)
+
+
+async def test_an_identical_log_after_the_retry_window_is_a_new_workout(
+    h: Harness,
+    supabase_db: str,  # noqa: F811
+) -> None:
+    store = h.store()
+    first = await store.log_workout(workout())
+    assert (await store.log_workout(workout())).id == first.id
+    _sql(
+        supabase_db,
+        "update public.workouts set created_at = now() - interval '11 minutes' where id = %s",
+        first.id,
+    )
+    assert (await store.log_workout(workout())).id != first.id
+
+
+async def test_concurrent_retries_save_one_workout(h: Harness) -> None:
+    store = h.store()
+    saved = await asyncio.gather(*(store.log_workout(workout()) for _ in range(6)))
+    assert len({w.id for w in saved}) == 1
+    keyed = await asyncio.gather(
+        *(store.log_workout(workout(title="k"), idempotency_key="k-1") for _ in range(6))
+    )
+    assert len({w.id for w in keyed}) == 1
+    assert (await store.list_workouts(since=None, until=None, limit=10, offset=0)).total == 2
+
+
+async def test_every_training_log_method_is_one_round_trip(h: Harness) -> None:
+    from workout_mcp.domain.body_weight import NewBodyWeight
+    from workout_mcp.domain.edits import PlanLink, SetChanges, WorkoutChanges
+    from workout_mcp.domain.plans import NewPlan, NewPlanSession, PlanTarget
+
+    store = h.store()
+    counts: dict[str, int] = {}
+
+    async def counted(name: str, call: Any) -> Any:
+        h.supa.faults.requests.clear()
+        result = await call
+        counts[name] = h.supa.faults.count()
+        return result
+
+    plan = await counted(
+        "save_plan",
+        store.save_plan(
+            NewPlan(name="P", sessions=[NewPlanSession(name="A", exercises=[PlanTarget(exercise="Squat")])])
+        ),
+    )
+    saved = await counted(
+        "log_workout", store.log_workout(workout(), link=PlanLink(plan_id=plan.id, session="a"))
+    )
+    assert saved.plan_id == plan.id and saved.plan_session == "A"
+    await counted("add_sets", store.add_sets(saved.id, [NewSet(exercise="Squat", reps=3, weight_kg=120)]))
+    await counted("update_set", store.update_set(saved.id, 1, SetChanges(reps=6)))
+    await counted("delete_set", store.delete_set(saved.id, 1))
+    await counted("update_workout", store.update_workout(saved.id, WorkoutChanges(title="t")))
+    await counted("records_board", store.records_board(limit=10, offset=0))
+    await counted("list_plans", store.list_plans(limit=10, offset=0))
+    await counted("get_plan", store.get_plan("p"))
+    await counted("delete_workout", store.delete_workout(saved.id))
+    await counted("restore_workout", store.restore_workout(saved.id))
+    await counted("delete_plan", store.delete_plan(plan.id))
+    entry = NewBodyWeight(weight_kg=80, measured_at=T0)
+    await counted("log_body_weight", store.log_body_weight(entry))
+    await counted("body_weights_between", store.body_weights_between(T0, T0 + timedelta(days=1)))
+    assert counts == dict.fromkeys(counts, 1), counts
+
+
+async def test_body_weights_past_the_row_cap_are_never_truncated(h: Harness, supabase_db: str) -> None:  # noqa: F811
+    from workout_mcp.domain.body_weight import NewBodyWeight
+
+    store = h.store()
+    first = await store.log_body_weight(NewBodyWeight(weight_kg=80, measured_at=T0))
+    # 1200 rows of that user, inserted directly: the RPC must answer all of them in one value.
+    _sql(
+        supabase_db,
+        "insert into public.body_weights (user_id, weight_kg, measured_at) "
+        "select b.user_id, 80 + g %% 5, b.measured_at + g * interval '1 hour' "
+        "from public.body_weights b, generate_series(1, 1199) g where b.id = %s",
+        first.id,
+    )
+    got = await store.body_weights_between(T0, T0 + timedelta(days=60))
+    assert len(got) == 1200 and got == sorted(got, key=lambda b: b.measured_at)

@@ -169,6 +169,33 @@ async def test_figures_only_when_no_image_is_wanted(demo: Any) -> None:
         assert result.structured_content["points"]
 
 
+async def test_body_weight_chart_plots_each_measurement_and_the_moving_average(demo: Any) -> None:
+    store = demo
+    async with connect(store) as client:
+        weights = [82.0, 81.6, 81.9, 81.2, 80.8, 81.0, 80.4]
+        for i, kg in enumerate(weights):
+            day = TODAY - timedelta(days=3 * (len(weights) - 1 - i))
+            saved = await client.call_tool(
+                "log_body_weight", {"weight": kg, "measured_at": f"{day.isoformat()}T07:00:00Z"}
+            )
+            assert not saved.is_error, saved.content
+        result = await client.call_tool("progress_chart", {"metric": "body_weight", "periods": 4})
+        since = (monday(TODAY) - timedelta(weeks=3)).isoformat()
+        listed = (
+            await client.call_tool("body_weight_history", {"since": since, "until": TODAY.isoformat()})
+        ).structured_content
+    assert not result.is_error, result.content
+    chart = result.structured_content
+    assert chart is not None and listed is not None
+    assert chart["value_label"] == "body weight (kg)" and chart["exercise_id"] is None
+    in_window = listed["entries"]
+    assert [p["value"] for p in chart["points"]] == [e["weight"] for e in in_window]
+    assert [p["moving_average"] for p in chart["points"]] == [e["moving_average"] for e in in_window]
+    # Two lines: each measurement and its moving average.
+    assert chart["image"]["points_drawn"] == 2 * len(in_window)
+    assert image_of(result).size == (800, 450)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

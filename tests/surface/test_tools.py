@@ -48,6 +48,18 @@ async def test_lists_every_tool_with_schemas(store_and_who: tuple[WorkoutStore, 
             "log_workout",
             "add_exercise",
             "delete_workout",
+            "add_sets",
+            "update_set",
+            "delete_set",
+            "update_workout",
+            "restore_workout",
+            "exercise_progress",
+            "save_plan",
+            "list_plans",
+            "get_plan",
+            "delete_plan",
+            "log_body_weight",
+            "body_weight_history",
             "progress_chart",
         }
         assert tools["list_workouts"].input_schema["properties"]["limit"]["maximum"] == 50
@@ -160,11 +172,11 @@ async def test_search_and_add_exercise(store_and_who: tuple[WorkoutStore, Who]) 
 async def test_delete_workout(store_and_who: tuple[WorkoutStore, Who]) -> None:
     async with connect(store_and_who[0]) as client:
         logged = await call(client, "log_workout", SQUAT_DAY)
-        assert (await call(client, "delete_workout", {"workout_id": logged["id"]}))["deleted"] is True
+        first = await call(client, "delete_workout", {"workout_id": logged["id"]})
+        assert first["deleted"] is True and first["already_deleted"] is False
         assert "no workout" in (await call_error(client, "get_workout", {"workout_id": logged["id"]})).lower()
-        assert (
-            "no workout" in (await call_error(client, "delete_workout", {"workout_id": logged["id"]})).lower()
-        )
+        again = await call(client, "delete_workout", {"workout_id": logged["id"]})
+        assert again["already_deleted"] is True and again["deleted_at"] == first["deleted_at"]
 
 
 @pytest.mark.parametrize(

@@ -61,18 +61,23 @@ function showSessions(list: Json): string[] {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([e]) => e);
 }
 
-async function showRecords(exercises: string[]): Promise<void> {
-  const boards = await Promise.all(exercises.slice(0, 5).map((e) => call("personal_records", { exercise: e, unit: state.unit })));
-  const rows = boards
-    .filter((r) => r.heaviest_set || r.best_estimated_1rm)
-    .map((r) => [
-      r.exercise_name,
-      r.heaviest_set ? `${fmt(r.heaviest_set.weight)} × ${r.heaviest_set.reps}` : "–",
-      fmt(r.best_estimated_1rm?.estimated_1rm),
-    ]);
+// The records board: personal_records without an exercise, one line per lift, newest record first.
+async function showRecords(): Promise<string[]> {
+  const board = await call("personal_records", { unit: state.unit, limit: 12 });
+  // Lifts with a loaded record; holds and cardio have nothing to show in these columns.
+  const lines = ((board.records ?? []) as Json[]).filter((r) => r.heaviest_set || r.best_estimated_1rm).slice(0, 8);
+  const rows = lines.map((r) => [
+    r.exercise_name,
+    r.heaviest_set ? `${fmt(r.heaviest_set.weight)} × ${r.heaviest_set.reps}` : "–",
+    fmt(r.best_estimated_1rm?.estimated_1rm),
+    (r.record_at ?? "").slice(5, 10),
+  ]);
   const body = $("records-body");
-  body.replaceChildren(rows.length ? table(["exercise", `heaviest (${state.unit})`, `best e1RM (${state.unit})`], rows, 1) : "No records yet.");
+  body.replaceChildren(
+    rows.length ? table(["exercise", `heaviest (${state.unit})`, `best e1RM (${state.unit})`, "set on"], rows, 1) : "No records yet.",
+  );
   body.className = "";
+  return lines.filter((r) => r.best_estimated_1rm).map((r) => r.exercise_name);
 }
 
 async function showWeek(): Promise<void> {
@@ -103,7 +108,7 @@ async function showWeek(): Promise<void> {
 
 function drawProgress(chart: Json): void {
   const points = (chart.points ?? []) as Point[];
-  const width = Math.max(320, Math.min(960, $("chart").clientWidth || 720));
+  const width = Math.max(320, Math.min(1400, $("chart").clientWidth || 720));
   $("chart").replaceChildren(lineChart(points, chart.value_label, width));
   $("chart").dataset.points = String(points.length);
   $("progress-summary").textContent = points.length
@@ -134,10 +139,11 @@ function fillSelect(exercises: string[]): void {
 
 async function load(): Promise<void> {
   setStatus("Loading…");
-  const list = await call("list_workouts", { limit: 10, unit: state.unit });
-  const exercises = showSessions(list);
-  fillSelect(exercises);
-  await Promise.all([showRecords(exercises), showWeek(), showProgress()]);
+  const [list, lifts] = await Promise.all([call("list_workouts", { limit: 6, unit: state.unit }), showRecords()]);
+  const recent = showSessions(list);
+  // Lifts with an estimated 1RM first (the board's order), then what was trained lately.
+  fillSelect([...new Set([...lifts, ...recent])]);
+  await Promise.all([showWeek(), showProgress()]);
   setStatus(`Weights in ${state.unit}.`);
   document.body.dataset.ready = "true";
 }

@@ -131,7 +131,7 @@ class PersonalRecords(BaseModel):
     last_performed_at: datetime | None = Field(description="latest workout with this exercise, UTC")
 
 
-def _record_set(s: SetRecord, unit: Unit) -> RecordSet:
+def record_set(s: SetRecord, unit: Unit) -> RecordSet:
     weight = None if s.weight_kg is None else display_weight(s.weight_kg, unit)
     return RecordSet(weight=weight, reps=s.reps, performed_at=s.performed_at, workout_id=s.workout_id)
 
@@ -161,7 +161,7 @@ def personal_records(
         if e1rm is not None and e1rm > best_value:
             best_value = e1rm
             best_e1rm = EstimatedMaxRecord(
-                **_record_set(s, unit).model_dump(), estimated_1rm=display_weight(e1rm, unit)
+                **record_set(s, unit).model_dump(), estimated_1rm=display_weight(e1rm, unit)
             )
 
     with_reps = [s for s in working if s.reps is not None and s.reps >= 1]
@@ -188,9 +188,9 @@ def personal_records(
         exercise_id=exercise.id,
         exercise_name=exercise.name,
         unit=unit,
-        heaviest_set=None if heaviest is None else _record_set(heaviest, unit),
+        heaviest_set=None if heaviest is None else record_set(heaviest, unit),
         best_estimated_1rm=best_e1rm,
-        most_reps=None if most_reps is None else _record_set(most_reps, unit),
+        most_reps=None if most_reps is None else record_set(most_reps, unit),
         longest_duration_s=max(durations, default=None),
         longest_distance_m=max(distances, default=None),
         rep_records=rep_records,
@@ -299,17 +299,25 @@ class TrainingSummary(BaseModel):
     streaks: Streaks
 
 
-def _period_start(day: date, by: Period) -> date:
+def period_start(day: date, by: Period) -> date:
     return _monday(day) if by == "week" else day.replace(day=1)
 
 
-def _next_period(start: date, by: Period) -> date:
+def next_period(start: date, by: Period) -> date:
     if by == "week":
         return start + timedelta(weeks=1)
     return date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
-def _label(start: date, by: Period) -> str:
+def window_start(today: date, by: Period, periods: int) -> date:
+    """First day of the `periods` most recent weeks (ISO, Monday) or months that end with `today`'s."""
+    if by == "week":
+        return period_start(today, by) - timedelta(weeks=periods - 1)
+    month = today.year * 12 + today.month - 1 - (periods - 1)
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def period_label(start: date, by: Period) -> str:
     if by == "week":
         year, week, _ = start.isocalendar()
         return f"{year}-W{week:02d}"
@@ -363,19 +371,19 @@ def training_summary(
     for s in records:
         day = utc_day(s.performed_at)
         days.add(day)
-        per_period[_period_start(day, by)].add(s)
+        per_period[period_start(day, by)].add(s)
         total.add(s)
 
     bounds = [*days, *(d for d in (start, end) if d is not None)]
     periods: list[PeriodSummary] = []
     if bounds:
-        cursor, last = _period_start(min(bounds), by), _period_start(max(bounds), by)
+        cursor, last = period_start(min(bounds), by), period_start(max(bounds), by)
         while cursor <= last:
-            following = _next_period(cursor, by)
+            following = next_period(cursor, by)
             tally = per_period.get(cursor) or _Tally()
             periods.append(
                 PeriodSummary(
-                    label=_label(cursor, by),
+                    label=period_label(cursor, by),
                     start=cursor,
                     end=following - timedelta(days=1),
                     sessions=len(tally.workouts),

@@ -81,6 +81,8 @@ class Workout(BaseModel):
     notes: str | None = None
     rpe: float | None = Field(None, description="session RPE, 1-10")
     sets: list[WorkoutSet] = Field(default_factory=list)
+    plan_id: str | None = Field(None, description="the plan this workout follows, if any")
+    plan_session: str | None = Field(None, description="the session of that plan")
 
 
 class WorkoutListItem(BaseModel):

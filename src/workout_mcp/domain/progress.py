@@ -1,95 +1,238 @@
-"""Progress over time, one value per week or month: what a progress chart plots.
+"""An exercise's progress period by period, and the records board (one line per trained exercise).
 
-Per period: the best estimated 1RM or the heaviest working set of one exercise, or the working-set
-volume (of one exercise or of everything); and the volume per muscle group over a whole window. Built
-on `analytics` (same Epley estimate, same volume rules, same ISO-week and month periods).
+Inputs are kilograms and UTC times; results are in the caller's unit, rounded to 0.1. Warm-up sets
+never count, as in `analytics.personal_records`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from workout_mcp.domain.analytics import (
+    EstimatedMaxRecord,
     Period,
-    _label,
-    _period_start,
+    PersonalRecords,
+    RecordSet,
+    RepRecord,
     estimated_1rm,
-    training_summary,
+    next_period,
+    period_label,
+    period_start,
+    record_set,
+    set_volume_kg,
     utc_day,
 )
-from workout_mcp.domain.models import SetRecord, Unit
+from workout_mcp.domain.models import Exercise, SetRecord, Unit
 from workout_mcp.domain.units import display_weight
 
-SetMetric = Literal["estimated_1rm", "top_set", "volume"]
+_UNIT = "unit of every weight and volume in this result: kg or lb"
 
 
-class ProgressPoint(BaseModel):
-    """One period's value; periods without a qualifying set have no point."""
+# --- progress ------------------------------------------------------------------------------------
 
+
+class ProgressPeriod(BaseModel):
     label: str = Field(description="ISO week such as 2026-W07, or month such as 2026-02")
-    start: date = Field(description="first day of the period")
-    value: float = Field(description="the metric's value in the result's unit")
-    reps: int | None = Field(None, description="top_set and estimated_1rm: reps of the set behind the value")
-    weight: float | None = Field(
-        None, description="estimated_1rm: weight of the set behind the value, result's unit"
+    start: date
+    end: date = Field(description="last day of the period (inclusive)")
+    sessions: int = Field(description="workouts with this exercise in the period")
+    working_sets: int
+    reps: int = Field(description="reps over working sets")
+    volume: float = Field(description="reps x weight over working sets, in the result's unit")
+    top_set: RecordSet | None = Field(description="heaviest working set of the period (ties: more reps)")
+    best_estimated_1rm: EstimatedMaxRecord | None = Field(
+        description="highest Epley estimated 1RM of the period (sets of 1-12 reps)"
     )
 
 
-def window_start(today: date, by: Period, periods: int) -> date:
-    """First day of the `periods` most recent weeks (Monday) or months, the current one included."""
-    if by == "week":
-        return today - timedelta(days=today.weekday()) - timedelta(weeks=periods - 1)
-    month = today.year * 12 + today.month - 1 - (periods - 1)
-    return date(month // 12, month % 12 + 1, 1)
+class ExerciseProgress(BaseModel):
+    """One exercise per week or month, oldest period first, empty periods included."""
+
+    exercise_id: str
+    exercise_name: str
+    by: Period
+    unit: Unit = Field(description=_UNIT)
+    periods: list[ProgressPeriod]
+    first_estimated_1rm: float | None = Field(description="best e1RM of the first period that has one")
+    latest_estimated_1rm: float | None = Field(description="best e1RM of the latest period that has one")
+    estimated_1rm_change: float | None = Field(description="latest minus first; positive means stronger")
 
 
-def progress_points(
-    sets: Iterable[SetRecord], *, metric: SetMetric, by: Period, start: date, end: date, unit: Unit
-) -> list[ProgressPoint]:
-    """The metric per period from `start` to `end` (inclusive), oldest first; warm-ups never count."""
-    if metric == "volume":
-        summary = training_summary(
-            [s for s in sets if start <= utc_day(s.performed_at) <= end],
-            by=by,
-            today=end,
-            unit=unit,
-            start=start,
-            end=end,
-        )
-        return [
-            ProgressPoint(label=p.label, start=p.start, value=p.volume)
-            for p in summary.periods
-            if p.working_sets
-        ]
+def _best(sets: list[SetRecord], unit: Unit) -> tuple[RecordSet | None, EstimatedMaxRecord | None]:
+    loaded = sorted(
+        (s for s in sets if s.weight_kg is not None and s.reps is not None and s.reps >= 1),
+        key=lambda s: s.performed_at,
+    )
+    top = max(loaded, key=lambda s: (s.weight_kg or 0.0, s.reps or 0), default=None)
+    best: EstimatedMaxRecord | None = None
+    best_value = -math.inf
+    for s in loaded:
+        e1rm = estimated_1rm(s.weight_kg or 0.0, s.reps or 0)
+        if e1rm is not None and e1rm > best_value:
+            best_value = e1rm
+            best = EstimatedMaxRecord(
+                **record_set(s, unit).model_dump(), estimated_1rm=display_weight(e1rm, unit)
+            )
+    return (None if top is None else record_set(top, unit)), best
 
-    best: dict[date, tuple[float, SetRecord]] = {}
+
+def exercise_progress(
+    exercise: Exercise, sets: Iterable[SetRecord], *, by: Period, start: date, end: date, unit: Unit = "kg"
+) -> ExerciseProgress:
+    """Per period from `start` to `end` (inclusive days): sessions, working sets, reps, volume, top set
+    and best estimated 1RM of `exercise`; sets outside the range or of other exercises are ignored."""
+    buckets: dict[date, list[SetRecord]] = {}
     for s in sets:
         day = utc_day(s.performed_at)
-        if s.is_warmup or s.weight_kg is None or not s.reps or not start <= day <= end:
+        if s.exercise_id != exercise.id or s.is_warmup or not start <= day <= end:
             continue
-        value = s.weight_kg if metric == "top_set" else estimated_1rm(s.weight_kg, s.reps)
-        if value is None:
-            continue
-        period = _period_start(day, by)
-        held = best.get(period)
-        # Ties go to more reps, then to the earlier set.
-        if (
-            held is None
-            or (value, s.reps) > (held[0], held[1].reps or 0)
-            or ((value, s.reps) == (held[0], held[1].reps) and s.performed_at < held[1].performed_at)
-        ):
-            best[period] = (value, s)
-    return [
-        ProgressPoint(
-            label=_label(period, by),
-            start=period,
-            value=display_weight(value, unit),
-            reps=s.reps,
-            weight=None if metric == "top_set" or s.weight_kg is None else display_weight(s.weight_kg, unit),
+        buckets.setdefault(period_start(day, by), []).append(s)
+    periods: list[ProgressPeriod] = []
+    cursor, last = period_start(start, by), period_start(end, by)
+    while cursor <= last:
+        following = next_period(cursor, by)
+        chosen = buckets.get(cursor, [])
+        top, best = _best(chosen, unit)
+        periods.append(
+            ProgressPeriod(
+                label=period_label(cursor, by),
+                start=cursor,
+                end=following - timedelta(days=1),
+                sessions=len({s.workout_id for s in chosen}),
+                working_sets=len(chosen),
+                reps=sum(s.reps or 0 for s in chosen),
+                volume=display_weight(math.fsum(set_volume_kg(s) for s in chosen), unit),
+                top_set=top,
+                best_estimated_1rm=best,
+            )
         )
-        for period, (value, s) in sorted(best.items())
-    ]
+        cursor = following
+    e1rms = [p.best_estimated_1rm.estimated_1rm for p in periods if p.best_estimated_1rm is not None]
+    first, latest = (e1rms[0], e1rms[-1]) if e1rms else (None, None)
+    return ExerciseProgress(
+        exercise_id=exercise.id,
+        exercise_name=exercise.name,
+        by=by,
+        unit=unit,
+        periods=periods,
+        first_estimated_1rm=first,
+        latest_estimated_1rm=latest,
+        estimated_1rm_change=None if first is None or latest is None else round(latest - first, 1),
+    )
+
+
+# --- records board -------------------------------------------------------------------------------
+
+
+class BoardRow(BaseModel):
+    """One trained exercise's records as a store computes them: kilograms, UTC.
+
+    The same choices as `personal_records`: working sets with at least one rep, heaviest by weight then
+    reps, best Epley e1RM over 1-12 reps, the earliest set wins a tie.
+    """
+
+    exercise_id: str
+    exercise_name: str
+    sessions: int
+    working_sets: int
+    last_performed_at: datetime
+    heaviest_weight_kg: float | None = None
+    heaviest_reps: int | None = None
+    heaviest_at: datetime | None = None
+    heaviest_workout_id: str | None = None
+    e1rm_kg: float | None = None
+    e1rm_weight_kg: float | None = None
+    e1rm_reps: int | None = None
+    e1rm_at: datetime | None = None
+    e1rm_workout_id: str | None = None
+
+
+class BoardLine(BaseModel):
+    exercise_id: str
+    exercise_name: str
+    heaviest_set: RecordSet | None
+    best_estimated_1rm: EstimatedMaxRecord | None
+    record_at: datetime = Field(
+        description="when the newer of the two records was set (the last session when there is none)"
+    )
+    last_performed_at: datetime
+    sessions: int
+    working_sets: int
+
+    @classmethod
+    def of(cls, row: BoardRow, unit: Unit) -> BoardLine:
+        heaviest = None
+        if row.heaviest_at is not None and row.heaviest_workout_id is not None:
+            heaviest = RecordSet(
+                weight=None
+                if row.heaviest_weight_kg is None
+                else display_weight(row.heaviest_weight_kg, unit),
+                reps=row.heaviest_reps,
+                performed_at=row.heaviest_at,
+                workout_id=row.heaviest_workout_id,
+            )
+        best = None
+        if row.e1rm_kg is not None and row.e1rm_at is not None and row.e1rm_workout_id is not None:
+            best = EstimatedMaxRecord(
+                weight=None if row.e1rm_weight_kg is None else display_weight(row.e1rm_weight_kg, unit),
+                reps=row.e1rm_reps,
+                performed_at=row.e1rm_at,
+                workout_id=row.e1rm_workout_id,
+                estimated_1rm=display_weight(row.e1rm_kg, unit),
+            )
+        dates = [d for d in (row.heaviest_at, row.e1rm_at) if d is not None]
+        return cls(
+            exercise_id=row.exercise_id,
+            exercise_name=row.exercise_name,
+            heaviest_set=heaviest,
+            best_estimated_1rm=best,
+            record_at=max(dates, default=row.last_performed_at),
+            last_performed_at=row.last_performed_at,
+            sessions=row.sessions,
+            working_sets=row.working_sets,
+        )
+
+
+class RecordsBoard(BaseModel):
+    """Every exercise the user has trained, the most recent record first."""
+
+    unit: Unit = Field(description=_UNIT)
+    total: int = Field(description="exercises on the board")
+    records: list[BoardLine]
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null at the end")
+
+
+class RecordsAnswer(BaseModel):
+    """`personal_records` answers both views under one output schema: with an exercise, the fields of
+    `PersonalRecords` (view=exercise); without, those of `RecordsBoard` (view=board)."""
+
+    view: Literal["exercise", "board"] = Field(description="exercise: one lift's records; board: every lift")
+    unit: Unit = Field(description=_UNIT)
+    # view=exercise
+    exercise_id: str | None = None
+    exercise_name: str | None = None
+    heaviest_set: RecordSet | None = None
+    best_estimated_1rm: EstimatedMaxRecord | None = None
+    most_reps: RecordSet | None = None
+    longest_duration_s: int | None = None
+    longest_distance_m: float | None = None
+    rep_records: list[RepRecord] | None = None
+    rep_record_weights: int | None = None
+    working_sets: int | None = None
+    warmup_sets: int | None = None
+    sessions: int | None = None
+    first_performed_at: datetime | None = None
+    last_performed_at: datetime | None = None
+    # view=board
+    total: int | None = Field(None, description="exercises on the board")
+    records: list[BoardLine] | None = Field(None, description="the most recent record first")
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null at the end")
+
+    @classmethod
+    def of_exercise(cls, records: PersonalRecords) -> RecordsAnswer:
+        return cls(view="exercise", **records.model_dump())

@@ -12,15 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
+from workout_mcp.domain.body_weight import BodyWeight, NewBodyWeight
+from workout_mcp.domain.edits import PlanLink, SetChanges, WorkoutChanges, WorkoutDeletion
 from workout_mcp.domain.models import (
     Exercise,
     ExerciseKind,
     NewExercise,
+    NewSet,
     NewWorkout,
     SetRecord,
     Workout,
     WorkoutListItem,
 )
+from workout_mcp.domain.plans import NewPlan, StoredPlan
+from workout_mcp.domain.progress import BoardRow
 
 T = TypeVar("T")
 
@@ -122,16 +127,74 @@ class WorkoutStore(Protocol):
         """Catalogue plus the caller's own exercises, by name."""
         ...
 
-    async def log_workout(self, workout: NewWorkout) -> Workout:
-        """Save a whole workout with its sets atomically: all of it or nothing."""
+    async def log_workout(
+        self, workout: NewWorkout, *, link: PlanLink | None = None, idempotency_key: str | None = None
+    ) -> Workout:
+        """Save a whole workout with its sets atomically: all of it or nothing.
+
+        A retry is answered with the workout already saved: the same `idempotency_key`, or without a
+        key the same payload (`edits.fingerprint`) saved within `RETRY_WINDOW_SECONDS`; a key reused
+        for a different workout is a `Conflict`.
+        """
         ...
 
     async def add_exercise(self, exercise: NewExercise) -> Exercise:
         """Add one of the caller's own exercises; `Conflict` when the name exists."""
         ...
 
-    async def delete_workout(self, workout_id: str) -> None:
-        """Delete one workout and its sets; `NotFound` when absent or not the caller's."""
+    async def add_sets(self, workout_id: str, sets: list[NewSet], *, link: PlanLink | None = None) -> Workout:
+        """Append sets to a workout (all or none), optionally linking it to a plan session."""
+        ...
+
+    async def update_set(self, workout_id: str, position: int, changes: SetChanges) -> Workout:
+        """Change one set in place; `NotFound` for an unknown workout or position."""
+        ...
+
+    async def delete_set(self, workout_id: str, position: int) -> Workout:
+        """Remove one set; later sets move up so positions stay 1..n. The only set cannot go."""
+        ...
+
+    async def update_workout(self, workout_id: str, changes: WorkoutChanges) -> Workout:
+        """Change a workout's own fields (title, notes, times, session RPE)."""
+        ...
+
+    async def delete_workout(self, workout_id: str) -> WorkoutDeletion:
+        """Mark a workout deleted (restorable for `RESTORE_DAYS`); a repeat answers what happened.
+
+        Also purges workouts deleted longer ago than that. `NotFound` when absent or not the caller's.
+        """
+        ...
+
+    async def restore_workout(self, workout_id: str) -> Workout:
+        """Bring back a deleted workout with all its sets; a live workout is answered as it is."""
+        ...
+
+    async def records_board(self, *, limit: int, offset: int) -> Page[BoardRow]:
+        """One row per exercise the caller trained, the most recent record first."""
+        ...
+
+    async def save_plan(self, plan: NewPlan) -> StoredPlan:
+        """Create the plan, or replace the caller's plan of the same name (its id is kept)."""
+        ...
+
+    async def list_plans(self, *, limit: int, offset: int) -> Page[StoredPlan]:
+        """The caller's plans, most recently changed first."""
+        ...
+
+    async def get_plan(self, plan: str) -> StoredPlan:
+        """One plan by id or name (case-insensitive), with how often each session was logged."""
+        ...
+
+    async def delete_plan(self, plan: str) -> StoredPlan:
+        """Delete a plan (workouts logged against it keep their sets, lose the link); answers what went."""
+        ...
+
+    async def log_body_weight(self, entry: NewBodyWeight) -> BodyWeight:
+        """Save one measurement; the same `measured_at` again replaces it."""
+        ...
+
+    async def body_weights_between(self, since: datetime, until: datetime) -> list[BodyWeight]:
+        """Every measurement in [since, until), oldest first; never truncated."""
         ...
 
     async def aclose(self) -> None: ...

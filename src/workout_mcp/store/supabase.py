@@ -20,16 +20,21 @@ from typing import Any, NoReturn
 import httpx
 from pydantic import ValidationError
 
+from workout_mcp.domain.body_weight import BodyWeight, NewBodyWeight
+from workout_mcp.domain.edits import PlanLink, SetChanges, WorkoutChanges, WorkoutDeletion, fingerprint
 from workout_mcp.domain.models import (
     MUSCLE_GROUPS,
     Exercise,
     ExerciseKind,
     NewExercise,
+    NewSet,
     NewWorkout,
     SetRecord,
     Workout,
     WorkoutListItem,
 )
+from workout_mcp.domain.plans import NewPlan, StoredPlan
+from workout_mcp.domain.progress import BoardRow
 from workout_mcp.store.base import (
     AuthExpired,
     Conflict,
@@ -68,6 +73,15 @@ CONSTRAINT_FIXES = {
     "exercises_equipment_length": "equipment must be 40 characters at most",
     "exercises_kind_check": "kind must be strength, cardio or mobility",
     "exercises_muscle_groups_count": "at most 6 muscle groups",
+    "body_weights_weight_range": "weight must be between 20 and 400 kg",
+    "workouts_plan_session_length": "the session name must be 1 to 40 characters",
+    "workouts_idempotency_key_length": "idempotency_key must be 1 to 100 characters",
+}
+# Refusals our SQL functions raise with a message written for the user (see the migrations).
+OWN_REFUSALS: dict[str, Callable[[str], StoreError]] = {
+    "PT400": InvalidInput,
+    "PT404": NotFound,
+    "PT409": Conflict,
 }
 
 
@@ -239,9 +253,9 @@ class SupabaseStore:
         return await self._request("POST", f"rpc/{function}", what=function, read=read, json=args)
 
     @staticmethod
-    def _refused(err: _Rejected, *, saved: bool = False) -> NoReturn:
+    def _refused(err: _Rejected, *, saved: bool = False, changed: bool = False) -> NoReturn:
         """Map an SQL-level refusal that the calling method did not handle itself."""
-        suffix = "" if saved else ". Nothing was saved."
+        suffix = "" if saved else ". Nothing was changed." if changed else ". Nothing was saved."
         if err.code == "23505":
             raise Conflict("that already exists" + suffix)
         if err.code == "PT404":
@@ -356,19 +370,144 @@ class SupabaseStore:
         items = [self._parse(Exercise, r) for r in self._items(data)]
         return Page(items=items, total=self._total(data), offset=offset)
 
-    async def log_workout(self, workout: NewWorkout) -> Workout:
+    async def log_workout(
+        self, workout: NewWorkout, *, link: PlanLink | None = None, idempotency_key: str | None = None
+    ) -> Workout:
         payload = workout.model_dump(mode="json")
+        payload["request_hash"] = fingerprint(workout, link)
+        payload["idempotency_key"] = idempotency_key
+        if link is not None:
+            payload.update(plan_id=link.plan_id, plan_session=link.session)
+        return await self._workout_write("log_workout", {"payload": payload})
+
+    async def _workout_write(self, function: str, args: dict[str, Any], *, changed: bool = False) -> Workout:
+        """A write RPC that answers the workout as stored (get_workout's shape)."""
         try:
-            data = await self._rpc("log_workout", {"payload": payload}, read=False)
+            data = await self._rpc(function, args, read=False)
         except _Rejected as err:
             if err.code == "P0001" and UNKNOWN_EXERCISES.match(err.message):
                 raise InvalidInput(
                     err.message + ". Use search_exercises for the exact name, or add_exercise to create it. "
                     "Nothing was saved."
                 ) from None
-            self._refused(err)
+            self._own_refusal(err)
+            self._refused(err, saved=False, changed=changed)
+        if data is None:
+            raise NotFound("no such workout")
         saved: Workout = self._parse(Workout, data)
         return saved
+
+    @staticmethod
+    def _own_refusal(err: _Rejected) -> None:
+        """Raise the typed error for a refusal our SQL functions word themselves (PT400/404/409)."""
+        kind = OWN_REFUSALS.get(err.code)
+        if kind is not None and err.message:
+            raise kind(err.message) from None
+
+    async def add_sets(self, workout_id: str, sets: list[NewSet], *, link: PlanLink | None = None) -> Workout:
+        if not _is_uuid(workout_id):
+            raise NotFound(f"no workout with id {workout_id!r}")
+        payload: dict[str, Any] = {
+            "workout_id": workout_id.strip(),
+            "sets": [s.model_dump(mode="json") for s in sets],
+        }
+        if link is not None:
+            payload.update(plan_id=link.plan_id, plan_session=link.session)
+        return await self._workout_write("add_sets", {"payload": payload})
+
+    async def update_set(self, workout_id: str, position: int, changes: SetChanges) -> Workout:
+        if not _is_uuid(workout_id):
+            raise NotFound(f"no workout with id {workout_id!r}")
+        payload = {
+            "workout_id": workout_id.strip(),
+            "position": position,
+            "changes": changes.columns(),
+            "exercise": changes.exercise,
+        }
+        return await self._workout_write("update_set", {"payload": payload}, changed=True)
+
+    async def delete_set(self, workout_id: str, position: int) -> Workout:
+        if not _is_uuid(workout_id):
+            raise NotFound(f"no workout with id {workout_id!r}")
+        payload = {"workout_id": workout_id.strip(), "position": position}
+        return await self._workout_write("delete_set", {"payload": payload}, changed=True)
+
+    async def update_workout(self, workout_id: str, changes: WorkoutChanges) -> Workout:
+        if not _is_uuid(workout_id):
+            raise NotFound(f"no workout with id {workout_id!r}")
+        columns = {k: _iso(v) if isinstance(v, datetime) else v for k, v in changes.columns().items()}
+        payload = {"workout_id": workout_id.strip(), "changes": columns}
+        return await self._workout_write("update_workout", {"payload": payload}, changed=True)
+
+    async def restore_workout(self, workout_id: str) -> Workout:
+        if not _is_uuid(workout_id):
+            raise NotFound(f"no workout with id {workout_id!r}")
+        try:
+            return await self._workout_write("restore_workout", {"p_workout_id": workout_id.strip()})
+        except NotFound:
+            raise NotFound(
+                f"no workout with id {workout_id!r} to restore (deleted workouts can be restored for 30 days)"
+            ) from None
+
+    async def records_board(self, *, limit: int, offset: int) -> Page[BoardRow]:
+        check_page(limit, offset)
+        try:
+            data = await self._rpc("records_board", {"p_limit": min(limit, MAX_PAGE), "p_offset": offset})
+        except _Rejected as err:
+            self._refused(err, saved=True)
+        items = [self._parse(BoardRow, r) for r in self._items(data)]
+        return Page(items=items, total=self._total(data), offset=offset)
+
+    async def save_plan(self, plan: NewPlan) -> StoredPlan:
+        try:
+            data = await self._rpc("save_plan", {"payload": plan.model_dump(mode="json")}, read=False)
+        except _Rejected as err:
+            self._own_refusal(err)
+            self._refused(err)
+        saved: StoredPlan = self._parse(StoredPlan, data)
+        return saved
+
+    async def list_plans(self, *, limit: int, offset: int) -> Page[StoredPlan]:
+        check_page(limit, offset)
+        try:
+            data = await self._rpc("list_plans", {"p_limit": min(limit, MAX_PAGE), "p_offset": offset})
+        except _Rejected as err:
+            self._refused(err, saved=True)
+        items = [self._parse(StoredPlan, r) for r in self._items(data)]
+        return Page(items=items, total=self._total(data), offset=offset)
+
+    async def _plan_call(self, function: str, plan: str, *, read: bool) -> StoredPlan:
+        try:
+            data = await self._rpc(function, {"p_plan": plan}, read=read)
+        except _Rejected as err:
+            self._refused(err, saved=True)
+        if data is None:
+            raise NotFound(f"no plan {plan!r}; list_plans shows yours")
+        found: StoredPlan = self._parse(StoredPlan, data)
+        return found
+
+    async def get_plan(self, plan: str) -> StoredPlan:
+        return await self._plan_call("get_plan", plan, read=True)
+
+    async def delete_plan(self, plan: str) -> StoredPlan:
+        return await self._plan_call("delete_plan", plan, read=False)
+
+    async def log_body_weight(self, entry: NewBodyWeight) -> BodyWeight:
+        try:
+            data = await self._rpc("log_body_weight", {"payload": entry.model_dump(mode="json")}, read=False)
+        except _Rejected as err:
+            self._refused(err)
+        saved: BodyWeight = self._parse(BodyWeight, data)
+        return saved
+
+    async def body_weights_between(self, since: datetime, until: datetime) -> list[BodyWeight]:
+        try:
+            data = await self._rpc("body_weights_between", {"p_since": _iso(since), "p_until": _iso(until)})
+        except _Rejected as err:
+            self._refused(err, saved=True)
+        if not isinstance(data, list):
+            raise UpstreamUnavailable("Supabase sent an unexpected answer; is the migration up to date?")
+        return [self._parse(BodyWeight, r) for r in data]
 
     async def add_exercise(self, exercise: NewExercise) -> Exercise:
         body = exercise.model_dump(mode="json")
@@ -393,22 +532,17 @@ class SupabaseStore:
         created: Exercise = self._parse(Exercise, {**row, "custom": row.get("owner_id") is not None})
         return created
 
-    async def delete_workout(self, workout_id: str) -> None:
+    async def delete_workout(self, workout_id: str) -> WorkoutDeletion:
         if not _is_uuid(workout_id):
             raise NotFound(f"no workout with id {workout_id!r}")
         try:
-            rows = await self._request(
-                "DELETE",
-                "workouts",
-                what="delete_workout",
-                read=False,
-                params={"id": f"eq.{workout_id.strip()}", "select": "id"},
-                prefer="return=representation",
-            )
+            data = await self._rpc("delete_workout", {"p_workout_id": workout_id.strip()}, read=False)
         except _Rejected as err:
             self._refused(err, saved=True)
-        if not rows:
+        if data is None:
             raise NotFound(f"no workout with id {workout_id!r}")
+        done: WorkoutDeletion = self._parse(WorkoutDeletion, data)
+        return done
 
     async def aclose(self) -> None:
         """The HTTP client is shared and owned by the app; nothing to close here."""

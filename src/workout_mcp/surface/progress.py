@@ -23,13 +23,18 @@ from pydantic import BaseModel, Field
 
 from workout_mcp.charts import Bar, ChartSpec, Series, Theme
 from workout_mcp.charts.render import render_png
-from workout_mcp.domain.analytics import Period, training_summary
+from workout_mcp.domain.analytics import Period, TrainingSummary, training_summary, utc_day, window_start
+from workout_mcp.domain.body_weight import BodyWeightEntry, history
 from workout_mcp.domain.models import Unit
-from workout_mcp.domain.progress import ProgressPoint, SetMetric, progress_points, window_start
-from workout_mcp.store.base import StoreError, WorkoutStore
+from workout_mcp.domain.progress import ExerciseProgress, exercise_progress
+from workout_mcp.store.base import WorkoutStore
+from workout_mcp.surface.store_calls import call_store
 
-Metric = Literal["estimated_1rm", "top_set", "volume", "volume_by_muscle_group"]
+Metric = Literal["estimated_1rm", "top_set", "volume", "volume_by_muscle_group", "body_weight"]
 EXERCISE_METRICS: frozenset[Metric] = frozenset({"estimated_1rm", "top_set"})
+ALL_TRAINING_METRICS: frozenset[Metric] = frozenset({"volume_by_muscle_group", "body_weight"})
+# The same moving average body_weight_history shows by default.
+BODY_WEIGHT_WINDOW_DAYS = 7
 
 DASHBOARD_URI = "ui://workout-mcp/dashboard.html"
 APP_MIME_TYPE = "text/html;profile=mcp-app"
@@ -46,13 +51,29 @@ _LABELS: dict[Metric, str] = {
     "top_set": "top set",
     "volume": "volume",
     "volume_by_muscle_group": "volume",
+    "body_weight": "body weight",
 }
 _TITLES: dict[Metric, str] = {
     "estimated_1rm": "Estimated 1RM",
     "top_set": "Top set",
     "volume": "Volume",
     "volume_by_muscle_group": "Volume per muscle group",
+    "body_weight": "Body weight",
 }
+
+
+class ProgressPoint(BaseModel):
+    """One period's value (one measurement's for body weight); periods without data have no point."""
+
+    label: str = Field(description="ISO week such as 2026-W07, month such as 2026-02, or a day")
+    start: date = Field(description="first day of the period, or the day of the measurement")
+    value: float = Field(description="the metric's value in the result's unit")
+    reps: int | None = Field(None, description="top_set and estimated_1rm: reps of the set behind the value")
+    weight: float | None = Field(None, description="estimated_1rm: weight of the set behind it")
+    moving_average: float | None = Field(
+        None,
+        description=f"body_weight: mean of the measurements of the {BODY_WEIGHT_WINDOW_DAYS} days up to it",
+    )
 
 
 class MuscleGroupVolume(BaseModel):
@@ -71,7 +92,7 @@ class ProgressChart(BaseModel):
     """The figures behind the chart, so a client that cannot show images still gets the answer."""
 
     metric: Metric
-    exercise_id: str | None = Field(description="the exercise charted; null for all training")
+    exercise_id: str | None = Field(description="the exercise charted; null for all training and body weight")
     exercise_name: str | None
     unit: Unit = Field(description="unit of every weight and volume here: kg or lb")
     by: Period = Field(description="one point per ISO week (Monday start, UTC) or month")
@@ -79,7 +100,8 @@ class ProgressChart(BaseModel):
     end: date = Field(description="last day of the window (today)")
     value_label: str = Field(description="what the values are, with their unit")
     points: list[ProgressPoint] = Field(
-        description="one per period with data, oldest first (empty for volume_by_muscle_group)"
+        description="one per period with data (per measurement for body_weight), oldest first; empty for "
+        "volume_by_muscle_group"
     )
     muscle_groups: list[MuscleGroupVolume] = Field(
         description="volume_by_muscle_group only: largest first; a set counts for every group it trains"
@@ -141,33 +163,36 @@ def register_progress_tools(mcp: MCPServer, store: WorkoutStore, *, today: Calla
         chosen: Metric = metric or ("estimated_1rm" if exercise else "volume")
         if chosen in EXERCISE_METRICS and not exercise:
             raise ToolError(f"metric {chosen} needs an exercise (a name from search_exercises, or an id)")
-        if chosen == "volume_by_muscle_group" and exercise:
-            raise ToolError("volume_by_muscle_group covers all training; leave out exercise")
+        if chosen in ALL_TRAINING_METRICS and exercise:
+            raise ToolError(f"{chosen} is not per exercise; leave out exercise")
         end = today()
         start = window_start(end, period, periods)
-        try:
-            if exercise:
-                found, sets = await store.exercise_sets(exercise)
-                exercise_id: str | None = found.id
-                exercise_name: str | None = found.name
-            else:
-                sets = await store.sets_between(_at(start), _at(end + timedelta(days=1)))
-                exercise_id = exercise_name = None
-        except StoreError as exc:
-            raise ToolError(str(exc)) from None
-
-        value_label = f"{_LABELS[chosen]} ({unit})"
+        until = _at(end + timedelta(days=1))
+        exercise_id = exercise_name = None
         points: list[ProgressPoint] = []
         groups: list[MuscleGroupVolume] = []
-        if chosen == "volume_by_muscle_group":
-            summary = training_summary(sets, by=period, today=end, unit=unit, start=start, end=end)
-            groups = [
-                MuscleGroupVolume(muscle_group=g, volume=v) for g, v in summary.volume_by_muscle_group.items()
-            ]
+        if exercise:
+            found, sets = await call_store(store.exercise_sets(exercise))
+            exercise_id, exercise_name = found.id, found.name
+            progress = exercise_progress(found, sets, by=period, start=start, end=end, unit=unit)
+            points = _exercise_points(progress, chosen)
+        elif chosen == "body_weight":
+            lead_in = _at(start) - timedelta(days=BODY_WEIGHT_WINDOW_DAYS)
+            entries = await call_store(store.body_weights_between(lead_in, until))
+            shown = history(entries, since=_at(start), window_days=BODY_WEIGHT_WINDOW_DAYS, unit=unit)
+            points = _body_weight_points(shown)
         else:
-            set_metric: SetMetric = chosen
-            points = progress_points(sets, metric=set_metric, by=period, start=start, end=end, unit=unit)
+            sets = await call_store(store.sets_between(_at(start), until))
+            summary = training_summary(sets, by=period, today=end, unit=unit, start=start, end=end)
+            if chosen == "volume":
+                points = _volume_points(summary)
+            else:
+                groups = [
+                    MuscleGroupVolume(muscle_group=g, volume=v)
+                    for g, v in summary.volume_by_muscle_group.items()
+                ]
 
+        value_label = f"{_LABELS[chosen]} ({unit})"
         values = [p.value for p in points]
         chart = ProgressChart(
             metric=chosen,
@@ -213,6 +238,40 @@ def register_progress_tools(mcp: MCPServer, store: WorkoutStore, *, today: Calla
         return dashboard_html()
 
 
+def _exercise_points(progress: ExerciseProgress, metric: Metric) -> list[ProgressPoint]:
+    points: list[ProgressPoint] = []
+    for p in progress.periods:
+        if metric == "estimated_1rm" and p.best_estimated_1rm is not None:
+            best = p.best_estimated_1rm
+            value, reps, weight = best.estimated_1rm, best.reps, best.weight
+        elif metric == "top_set" and p.top_set is not None and p.top_set.weight is not None:
+            value, reps, weight = p.top_set.weight, p.top_set.reps, None
+        elif metric == "volume" and p.working_sets:
+            value, reps, weight = p.volume, None, None
+        else:
+            continue
+        points.append(ProgressPoint(label=p.label, start=p.start, value=value, reps=reps, weight=weight))
+    return points
+
+
+def _volume_points(summary: TrainingSummary) -> list[ProgressPoint]:
+    return [
+        ProgressPoint(label=p.label, start=p.start, value=p.volume) for p in summary.periods if p.working_sets
+    ]
+
+
+def _body_weight_points(entries: list[BodyWeightEntry]) -> list[ProgressPoint]:
+    return [
+        ProgressPoint(
+            label=utc_day(e.measured_at).isoformat(),
+            start=utc_day(e.measured_at),
+            value=e.weight,
+            moving_average=e.moving_average,
+        )
+        for e in entries
+    ]
+
+
 def _spec(chart: ProgressChart, theme: Theme) -> ChartSpec:
     window = f"{chart.start.isoformat()} to {chart.end.isoformat()}, per {chart.by}"
     title = _TITLES[chart.metric] + (f": {chart.exercise_name}" if chart.exercise_name else "")
@@ -232,6 +291,17 @@ def _spec(chart: ProgressChart, theme: Theme) -> ChartSpec:
         subtitle=window,
         value_label=chart.value_label,
         kind="bar" if chart.metric == "volume" else "line",
-        series=[Series(chart.exercise_name or "all training", [(p.start, p.value) for p in chart.points])],
+        series=_series(chart),
         theme=theme,
     )
+
+
+def _series(chart: ProgressChart) -> list[Series]:
+    measured = Series(chart.exercise_name or "all training", [(p.start, p.value) for p in chart.points])
+    if chart.metric != "body_weight":
+        return [measured]
+    average = [(p.start, p.moving_average) for p in chart.points if p.moving_average is not None]
+    return [
+        Series("measured", measured.points),
+        Series(f"{BODY_WEIGHT_WINDOW_DAYS}-day average", average),
+    ]

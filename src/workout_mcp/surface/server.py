@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal, TypeVar
 
@@ -20,13 +20,14 @@ from pydantic import Field, ValidationError
 from workout_mcp import __version__
 from workout_mcp.config import Settings
 from workout_mcp.domain.analytics import (
-    PersonalRecords,
     TrainingSummary,
     personal_records,
     training_streaks,
     training_summary,
     utc_day,
+    window_start,
 )
+from workout_mcp.domain.edits import IDEMPOTENCY_KEY_MAX
 from workout_mcp.domain.models import (
     MUSCLE_GROUPS,
     Exercise,
@@ -36,13 +37,20 @@ from workout_mcp.domain.models import (
     NewWorkout,
     Unit,
 )
-from workout_mcp.domain.units import to_kg
-from workout_mcp.store.base import StoreError, WorkoutStore
+from workout_mcp.domain.progress import BoardLine, RecordsAnswer
+from workout_mcp.store.base import WorkoutStore
 from workout_mcp.surface.audit import ToolAuditMiddleware
 from workout_mcp.surface.cursors import decode_cursor, encode_cursor
+from workout_mcp.surface.log_tools import (
+    WorkoutDeleted,
+    plan_link,
+    register_log_reads,
+    register_log_writes,
+    sets_in_kg,
+)
 from workout_mcp.surface.progress import register_progress_tools
+from workout_mcp.surface.store_calls import call_store, refused
 from workout_mcp.surface.views import (
-    Deleted,
     ExerciseHistory,
     ExerciseList,
     HistoryEntry,
@@ -55,9 +63,14 @@ T = TypeVar("T")
 
 INSTRUCTIONS = """\
 The user's own workout log. Weights are stored in kilograms; pass unit="lb" to see pounds.
-Use list_workouts / get_workout for sessions, exercise_history and personal_records for one lift,
+Use list_workouts / get_workout for sessions, exercise_history and personal_records for one lift
+(personal_records without an exercise is the records board), exercise_progress for "is it going up",
 training_summary for weekly or monthly trends, search_exercises to find exercise names before
-logging. log_workout saves a whole session at once (all sets or none)."""
+logging. log_workout saves a whole session at once (all sets or none); while training, log the first
+set and append with add_sets. update_set, delete_set and update_workout fix mistakes; delete_workout
+can be undone with restore_workout for 30 days. Plans: save_plan, list_plans, get_plan (says which
+session is next), delete_plan; pass plan_id + session to log_workout. Body weight: log_body_weight,
+body_weight_history."""
 
 UnitArg = Annotated[Unit, Field(description="unit for weights in the answer: kg (default) or lb")]
 CursorArg = Annotated[
@@ -67,13 +80,6 @@ ExerciseArg = Annotated[
     str, Field(min_length=1, max_length=80, description="exercise name (case-insensitive) or id")
 ]
 READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-
-
-async def _call(action: Awaitable[T]) -> T:
-    try:
-        return await action
-    except StoreError as exc:
-        raise ToolError(str(exc)) from None
 
 
 def _at(day: date) -> datetime:
@@ -99,8 +105,16 @@ def request_state_security(settings: Settings) -> RequestStateSecurity | None:
     )
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def build_mcp_server(
-    settings: Settings, store: WorkoutStore, *, today: Callable[[], date] = _utc_today
+    settings: Settings,
+    store: WorkoutStore,
+    *,
+    today: Callable[[], date] = _utc_today,
+    now: Callable[[], datetime] = _utc_now,
 ) -> MCPServer:
     """All tools, resources and prompts over `store`; write tools are left out when READ_ONLY."""
     mcp = MCPServer(
@@ -126,7 +140,7 @@ def build_mcp_server(
         filters = {"since": since, "until": until, "limit": limit}
         offset = decode_cursor(cursor, filters)
         end = _day_start(until + timedelta(days=1)) if until else None
-        page = await _call(
+        page = await call_store(
             store.list_workouts(since=_day_start(since), until=end, limit=limit, offset=offset)
         )
         next_offset = page.next_offset
@@ -143,7 +157,7 @@ def build_mcp_server(
         unit: UnitArg = "kg",
     ) -> WorkoutView:
         """One workout in full: every set in order, with reps, weight, RPE and warm-up flags."""
-        return WorkoutView.of(await _call(store.get_workout(workout_id)), unit)
+        return WorkoutView.of(await call_store(store.get_workout(workout_id)), unit)
 
     @mcp.tool(title="Exercise history", annotations=READ)
     async def exercise_history(
@@ -156,7 +170,7 @@ def build_mcp_server(
         """Every logged set of one exercise, newest first."""
         filters = {"exercise": exercise.lower(), "since": since, "limit": limit}
         offset = decode_cursor(cursor, filters)
-        found, page = await _call(
+        found, page = await call_store(
             store.exercise_history(exercise, since=_day_start(since), limit=limit, offset=offset)
         )
         next_offset = page.next_offset
@@ -169,10 +183,32 @@ def build_mcp_server(
         )
 
     @mcp.tool(name="personal_records", title="Personal records", annotations=READ)
-    async def personal_records_tool(exercise: ExerciseArg, unit: UnitArg = "kg") -> PersonalRecords:
-        """Heaviest set, best estimated 1RM (Epley) and most reps at each weight for one exercise."""
-        found, sets = await _call(store.exercise_sets(exercise))
-        return personal_records(found, sets, unit=unit)
+    async def personal_records_tool(
+        exercise: Annotated[
+            str | None,
+            Field(None, min_length=1, max_length=80, description="one exercise; omit for the records board"),
+        ] = None,
+        unit: UnitArg = "kg",
+        limit: Annotated[int, Field(ge=1, le=100, description="board lines per page")] = 25,
+        cursor: CursorArg = None,
+    ) -> RecordsAnswer:
+        """With `exercise`: its heaviest set, best estimated 1RM (Epley) and most reps at each weight.
+        Without: the records board, one line per exercise trained (heaviest set, best estimated 1RM,
+        dates), the most recent record first."""
+        if exercise is not None:
+            found, sets = await call_store(store.exercise_sets(exercise))
+            return RecordsAnswer.of_exercise(personal_records(found, sets, unit=unit))
+        filters = {"board": True, "limit": limit}
+        offset = decode_cursor(cursor, filters)
+        page = await call_store(store.records_board(limit=limit, offset=offset))
+        following = page.next_offset
+        return RecordsAnswer(
+            view="board",
+            unit=unit,
+            total=page.total,
+            records=[BoardLine.of(row, unit) for row in page.items],
+            next_cursor=None if following is None else encode_cursor(following, filters),
+        )
 
     @mcp.tool(name="training_summary", title="Training summary", annotations=READ)
     async def training_summary_tool(
@@ -182,14 +218,10 @@ def build_mcp_server(
     ) -> TrainingSummary:
         """Sessions, sets, volume and volume per muscle group per period, plus training streaks."""
         day = today()
-        if period == "week":
-            start = day - timedelta(days=day.weekday()) - timedelta(weeks=periods - 1)
-        else:
-            month = day.year * 12 + day.month - 1 - (periods - 1)
-            start = date(month // 12, month % 12 + 1, 1)
+        start = window_start(day, period, periods)
         # Streaks look further back than the summary window so a long run is not cut short.
         streak_start = min(start, day - timedelta(days=366))
-        sets = await _call(store.sets_between(_at(streak_start), _at(day + timedelta(days=1))))
+        sets = await call_store(store.sets_between(_at(streak_start), _at(day + timedelta(days=1))))
         window = [s for s in sets if s.performed_at >= _at(start)]
         summary = training_summary(window, by=period, start=start, end=day, today=day, unit=unit)
         summary.streaks = training_streaks({utc_day(s.performed_at) for s in sets}, today=day)
@@ -210,7 +242,7 @@ def build_mcp_server(
             raise ToolError(f"unknown muscle_group {muscle_group!r}; use one of {', '.join(MUSCLE_GROUPS)}")
         filters = {"query": query, "muscle_group": muscle_group, "kind": kind, "limit": limit}
         offset = decode_cursor(cursor, filters)
-        page = await _call(
+        page = await call_store(
             store.search_exercises(
                 query=query,
                 muscle_group=muscle_group.lower() if muscle_group else None,
@@ -226,8 +258,10 @@ def build_mcp_server(
             next_cursor=encode_cursor(next_offset, filters) if next_offset is not None else None,
         )
 
+    register_log_reads(mcp, store, today)
     if not settings.read_only:
         register_write_tools(mcp, store)
+        register_log_writes(mcp, store, now)
     register_resources_and_prompts(mcp, store)
     register_progress_tools(mcp, store, today=today)
     return mcp
@@ -250,24 +284,36 @@ def register_write_tools(mcp: MCPServer, store: WorkoutStore) -> None:
         weight_unit: Annotated[
             Unit, Field(description="unit of the weight_kg values given in sets (kg or lb)")
         ] = "kg",
+        plan_id: Annotated[
+            str | None, Field(None, max_length=120, description="plan id or name this workout follows")
+        ] = None,
+        session: Annotated[str | None, Field(None, max_length=40, description="that plan's session")] = None,
+        idempotency_key: Annotated[
+            str | None,
+            Field(
+                None,
+                min_length=1,
+                max_length=IDEMPOTENCY_KEY_MAX,
+                description="any unique string; a retry with the same key answers the workout already saved",
+            ),
+        ] = None,
     ) -> WorkoutView:
-        """Save one whole session with all its sets. All of it is saved, or none of it."""
-        if weight_unit == "lb":
-            sets = [
-                s.model_copy(update={"weight_kg": to_kg(s.weight_kg, "lb")}) if s.weight_kg is not None else s
-                for s in sets
-            ]
+        """Save one whole session with all its sets. All of it is saved, or none of it. A retry of the
+        same call (same idempotency_key, or without one the same start time and sets within 10 minutes)
+        answers the workout already saved instead of saving a copy."""
+        link = plan_link(plan_id, session)
         try:
             workout = NewWorkout(
-                title=title, started_at=started_at, ended_at=ended_at, notes=notes, rpe=rpe, sets=sets
+                title=title,
+                started_at=started_at,
+                ended_at=ended_at,
+                notes=notes,
+                rpe=rpe,
+                sets=sets_in_kg(sets, weight_unit),
             )
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'workout'}: {e['msg']}"
-                for e in exc.errors(include_input=False, include_url=False)
-            )
-            raise ToolError(f"workout not saved: {problems}") from None
-        saved = await _call(store.log_workout(workout))
+            raise refused("workout not saved", exc) from None
+        saved = await call_store(store.log_workout(workout, link=link, idempotency_key=idempotency_key))
         return WorkoutView.of(saved, weight_unit)
 
     @mcp.tool(title="Add an exercise", annotations=ToolAnnotations(destructiveHint=False))
@@ -285,17 +331,24 @@ def register_write_tools(mcp: MCPServer, store: WorkoutStore) -> None:
         except ValidationError as exc:
             problems = "; ".join(str(e["msg"]) for e in exc.errors(include_input=False, include_url=False))
             raise ToolError(f"exercise not added: {problems}") from None
-        return await _call(store.add_exercise(new))
+        return await call_store(store.add_exercise(new))
 
     @mcp.tool(
         title="Delete a workout", annotations=ToolAnnotations(destructiveHint=True, idempotentHint=True)
     )
     async def delete_workout(
         workout_id: Annotated[str, Field(min_length=1, max_length=64, description="id from list_workouts")],
-    ) -> Deleted:
-        """Delete one workout and all its sets. This cannot be undone."""
-        await _call(store.delete_workout(workout_id))
-        return Deleted(deleted=True, workout_id=workout_id)
+    ) -> WorkoutDeleted:
+        """Delete one workout and its sets. restore_workout brings it back within 30 days; deleting it
+        again answers when it was deleted."""
+        done = await call_store(store.delete_workout(workout_id))
+        return WorkoutDeleted(
+            workout_id=done.workout_id,
+            deleted=True,
+            already_deleted=done.already_deleted,
+            deleted_at=done.deleted_at,
+            restorable_until=done.restorable_until,
+        )
 
 
 def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
@@ -307,7 +360,7 @@ def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
         mime_type="application/json",
     )
     async def workout_resource(workout_id: str) -> str:
-        workout = await _call(store.get_workout(workout_id))
+        workout = await call_store(store.get_workout(workout_id))
         return WorkoutView.of(workout, "kg").model_dump_json()
 
     @mcp.resource(
@@ -318,7 +371,7 @@ def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
         mime_type="application/json",
     )
     async def catalogue_resource() -> str:
-        page = await _call(
+        page = await call_store(
             store.search_exercises(query=None, muscle_group=None, kind=None, limit=500, offset=0)
         )
         return json.dumps([e.model_dump() for e in page.items])

@@ -39,6 +39,8 @@ class WorkoutView(BaseModel):
     unit: Unit
     volume: float = Field(description="sum of reps x weight over working sets, in `unit`")
     sets: list[SetView]
+    plan_id: str | None = Field(None, description="the plan this workout follows (get_plan), if any")
+    plan_session: str | None = Field(None, description="the session of that plan")
 
     @classmethod
     def of(cls, workout: Workout, unit: Unit) -> WorkoutView:
@@ -50,6 +52,8 @@ class WorkoutView(BaseModel):
             ended_at=workout.ended_at,
             notes=workout.notes,
             rpe=workout.rpe,
+            plan_id=workout.plan_id,
+            plan_session=workout.plan_session,
             unit=unit,
             volume=from_kg(sum((r or 0) * (w or 0.0) for r, w in working), unit),
             sets=[
@@ -136,13 +140,7 @@ class ExerciseList(BaseModel):
     next_cursor: str | None = None
 
 
-class Deleted(BaseModel):
-    deleted: bool
-    workout_id: str
-
-
 __all__ = [
-    "Deleted",
     "ExerciseHistory",
     "ExerciseList",
     "HistoryEntry",
