@@ -117,7 +117,11 @@ def test_dashboard_renders_in_a_sandboxed_iframe_through_the_app_bridge(
             else url
         )
         args = {"exercise": "Bench Press", "metric": "estimated_1rm", "periods": 12}
-        query = urlencode({"uri": DASHBOARD_URI, "tool": "progress_chart", "args": json.dumps(args)})
+        # The host's theme reaches the app through the handshake's host context: dark on one run.
+        theme = "dark" if transport == "http" else "light"
+        query = urlencode(
+            {"uri": DASHBOARD_URI, "tool": "progress_chart", "args": json.dumps(args), "theme": theme}
+        )
         with serve(host_app(target, host_script)) as host, chromium(tmp_path, monkeypatch) as driver:
             driver.get(f"{host.url}/?{query}")
             log = wait(
@@ -143,6 +147,7 @@ def test_dashboard_renders_in_a_sandboxed_iframe_through_the_app_bridge(
             exercise = driver.find_element(By.ID, "exercise").get_attribute("value")
             drawn = len(driver.find_elements(By.CSS_SELECTOR, "#chart circle.point"))
             options = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#exercise option")]
+            applied = driver.execute_script("return document.documentElement.getAttribute('data-theme')")
             driver.switch_to.default_content()
             ARTIFACTS.mkdir(exist_ok=True)
             driver.save_screenshot(str(ARTIFACTS / f"dashboard-{transport}.png"))
@@ -158,6 +163,7 @@ def test_dashboard_renders_in_a_sandboxed_iframe_through_the_app_bridge(
             )
     assert {"list_workouts", "personal_records", "training_summary", "progress_chart"} <= set(calls)
     assert 1 <= len(sessions) <= 6 and len(records) >= 5 and bars
+    assert applied == theme
     assert exercise == "Bench Press"  # the tool result that opened the dashboard picked the exercise
     # What the app drew is what the server says, asked here without the browser.
     assert drawn == expected_points(demo_db, args) > 0

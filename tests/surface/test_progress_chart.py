@@ -218,6 +218,9 @@ async def test_bad_arguments_say_what_to_fix(demo: Any, args: dict[str, Any], me
 async def test_tool_links_the_dashboard_and_the_resource_declares_mime_and_csp(demo: Any) -> None:
     store = demo
     async with connect(store) as client:
+        # The server advertises the MCP Apps extension (SEP-2133) in its capabilities.
+        extensions = client.server_capabilities.extensions
+        assert extensions is not None and extensions["io.modelcontextprotocol/ui"] == {}
         tools = {t.name: t for t in (await client.list_tools()).tools}
         chart_tool = tools["progress_chart"]
         assert chart_tool.meta is not None and chart_tool.meta["ui"]["resourceUri"] == DASHBOARD_URI

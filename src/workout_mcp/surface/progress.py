@@ -11,12 +11,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from mcp.server.mcpserver import MCPServer
+from mcp.server.apps import APP_MIME_TYPE, Apps, ResourceCsp
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
@@ -37,14 +36,11 @@ ALL_TRAINING_METRICS: frozenset[Metric] = frozenset({"volume_by_muscle_group", "
 BODY_WEIGHT_WINDOW_DAYS = 7
 
 DASHBOARD_URI = "ui://workout-mcp/dashboard.html"
-APP_MIME_TYPE = "text/html;profile=mcp-app"
-# Linked from a tool: hosts with the extension render the dashboard next to the tool's answer. The
-# flat key is the extension's older spelling, still read by some hosts.
-DASHBOARD_TOOL_META: dict[str, Any] = {"ui": {"resourceUri": DASHBOARD_URI}, "ui/resourceUri": DASHBOARD_URI}
+__all__ = ["APP_MIME_TYPE", "DASHBOARD_URI", "progress_app"]
+# The extension's older, flat spelling of `_meta.ui.resourceUri`, still read by some hosts.
+LEGACY_TOOL_META: dict[str, Any] = {"ui/resourceUri": DASHBOARD_URI}
 # The dashboard is one self-contained file: no network, no outside scripts, styles, images or frames.
-DASHBOARD_RESOURCE_META: dict[str, Any] = {
-    "ui": {"csp": {"connectDomains": [], "resourceDomains": []}, "prefersBorder": True}
-}
+DASHBOARD_CSP = ResourceCsp(connect_domains=[], resource_domains=[])
 
 _LABELS: dict[Metric, str] = {
     "estimated_1rm": "estimated 1RM",
@@ -116,20 +112,33 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-@cache
 def dashboard_html() -> str:
     """The built dashboard (one self-contained HTML file, shipped inside the package)."""
     return resources.files("workout_mcp.surface.apps").joinpath("dashboard.html").read_text("utf-8")
 
 
-def register_progress_tools(mcp: MCPServer, store: WorkoutStore, *, today: Callable[[], date]) -> None:
-    """`progress_chart` and the `ui://` dashboard resource."""
+def progress_app(store: WorkoutStore, *, today: Callable[[], date]) -> Apps:
+    """The MCP Apps extension (`io.modelcontextprotocol/ui`) for `MCPServer(extensions=[...])`:
+    `progress_chart`, linked through `_meta.ui.resourceUri` to the `ui://` dashboard it also serves.
+    Hosts without the extension see an ordinary tool and an ordinary resource."""
+    apps = Apps()
+    apps.add_html_resource(
+        DASHBOARD_URI,
+        dashboard_html(),
+        name="training-dashboard",
+        title="Training dashboard",
+        description="MCP App: recent sessions, the records board, a progress chart per exercise, this "
+        "week's volume per muscle group.",
+        csp=DASHBOARD_CSP,
+        prefers_border=True,
+    )
 
-    @mcp.tool(
+    @apps.tool(
+        resource_uri=DASHBOARD_URI,
+        meta=LEGACY_TOOL_META,
         name="progress_chart",
         title="Progress chart",
         annotations=ToolAnnotations(readOnlyHint=True, openWorldHint=False),
-        meta=DASHBOARD_TOOL_META,
     )
     async def progress_chart(
         exercise: Annotated[
@@ -225,17 +234,7 @@ def register_progress_tools(mcp: MCPServer, store: WorkoutStore, *, today: Calla
         content.append(TextContent(type="text", text=chart.model_dump_json()))
         return CallToolResult(content=content, structured_content=chart.model_dump(mode="json"))
 
-    @mcp.resource(
-        DASHBOARD_URI,
-        name="training-dashboard",
-        title="Training dashboard",
-        description="MCP App: recent sessions, records, a progress chart per exercise, this week's volume "
-        "per muscle group.",
-        mime_type=APP_MIME_TYPE,
-        meta=DASHBOARD_RESOURCE_META,
-    )
-    def dashboard() -> str:
-        return dashboard_html()
+    return apps
 
 
 def _exercise_points(progress: ExerciseProgress, metric: Metric) -> list[ProgressPoint]:
