@@ -438,6 +438,7 @@ async def test_two_users_never_touch_each_others_log(store_and_who: tuple[Workou
         ("update_workout", {"started_at": "9999-12-31T23:59:59-05:00"}, "out of range"),
         ("update_workout", {"ended_at": "0001-01-01T00:00:00Z"}, "out of range"),
         ("update_workout", {"ended_at": "2026-11-18T19:00:00"}, "timezone"),
+        ("update_workout", {"started_at": "2099-01-01T00:00:00Z"}, "out of range"),
         ("log_body_weight", {"weight": 900, "unit": "lb"}, "between 44.1 and 881.8 lb"),
         ("log_body_weight", {"weight": 80, "measured_at": "0001-01-01T00:00:00Z"}, "out of range"),
         ("body_weight_history", {"since": "0001-01-01"}, "1900-01-01"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -108,6 +108,8 @@ class WorkoutChanges(BaseModel):
             raise ValueError("nothing to change: give at least one field, or list fields in `clear`")
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
             raise ValueError("ended_at must not be before started_at")
+        if self.started_at and self.started_at > datetime.now(UTC) + timedelta(days=1):
+            raise ValueError("started_at is more than a day in the future; give the time the workout began")
         return self
 
     def columns(self) -> dict[str, Any]:

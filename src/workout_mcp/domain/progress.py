@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -207,27 +207,31 @@ class RecordsBoard(BaseModel):
     next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null at the end")
 
 
+def _of_records(name: str) -> Any:
+    return Field(None, description=PersonalRecords.model_fields[name].description)
+
+
 class RecordsAnswer(BaseModel):
     """`personal_records` answers both views under one output schema: with an exercise, the fields of
     `PersonalRecords` (view=exercise); without, those of `RecordsBoard` (view=board)."""
 
     view: Literal["exercise", "board"] = Field(description="exercise: one lift's records; board: every lift")
     unit: Unit = Field(description=_UNIT)
-    # view=exercise
-    exercise_id: str | None = None
-    exercise_name: str | None = None
-    heaviest_set: RecordSet | None = None
-    best_estimated_1rm: EstimatedMaxRecord | None = None
-    most_reps: RecordSet | None = None
-    longest_duration_s: int | None = None
-    longest_distance_m: float | None = None
-    rep_records: list[RepRecord] | None = None
-    rep_record_weights: int | None = None
-    working_sets: int | None = None
-    warmup_sets: int | None = None
-    sessions: int | None = None
-    first_performed_at: datetime | None = None
-    last_performed_at: datetime | None = None
+    # view=exercise: the fields of PersonalRecords, with their descriptions
+    exercise_id: str | None = _of_records("exercise_id")
+    exercise_name: str | None = _of_records("exercise_name")
+    heaviest_set: RecordSet | None = _of_records("heaviest_set")
+    best_estimated_1rm: EstimatedMaxRecord | None = _of_records("best_estimated_1rm")
+    most_reps: RecordSet | None = _of_records("most_reps")
+    longest_duration_s: int | None = _of_records("longest_duration_s")
+    longest_distance_m: float | None = _of_records("longest_distance_m")
+    rep_records: list[RepRecord] | None = _of_records("rep_records")
+    rep_record_weights: int | None = _of_records("rep_record_weights")
+    working_sets: int | None = _of_records("working_sets")
+    warmup_sets: int | None = _of_records("warmup_sets")
+    sessions: int | None = _of_records("sessions")
+    first_performed_at: datetime | None = _of_records("first_performed_at")
+    last_performed_at: datetime | None = _of_records("last_performed_at")
     # view=board
     total: int | None = Field(None, description="exercises on the board")
     records: list[BoardLine] | None = Field(None, description="the most recent record first")

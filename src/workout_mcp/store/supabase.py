@@ -1,10 +1,10 @@
 """`WorkoutStore` over Supabase's PostgREST, called with the user's own access token.
 
 Row Level Security in the database (see `supabase/migrations/`) decides what each user sees; this
-module holds no service key. Every method is one HTTP round trip: reads and `log_workout` go through
-the migration's SQL functions, which return one jsonb value each, so PostgREST's max-rows cap can never
-truncate a result. Errors become the typed `StoreError`s with short messages that never quote the
-upstream body or a token.
+module holds no service key. Every method is one HTTP round trip: reads and writes (all but
+`add_exercise`, a plain insert) go through the migrations' SQL functions, which return one jsonb value
+each, so PostgREST's max-rows cap can never truncate a result. Errors become the typed `StoreError`s
+with short messages that never quote the upstream body or a token.
 """
 
 from __future__ import annotations

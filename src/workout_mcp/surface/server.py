@@ -383,7 +383,8 @@ def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
         return (
             "Review my training over the last week as my strength coach. Use training_summary "
             "(period=week, periods=4) to compare this week with the previous three, list_workouts for "
-            "the sessions, and personal_records for any lift that looks like it moved. Tell me what went "
+            "the sessions, personal_records without an exercise for the records board, and "
+            "exercise_progress for any lift that looks like it moved. Tell me what went "
             "well, what is lagging (volume per muscle group), whether my streak is intact, and one "
             f"concrete thing to change next week.{extra}"
         )
@@ -392,9 +393,10 @@ def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
     def plan_next_session(goal: str = "strength", minutes: int = 60) -> str:
         """Plan the next session from recent history."""
         return (
-            f"Plan my next training session (goal: {goal}, about {minutes} minutes). First look at "
-            "list_workouts (limit 5) and get_workout for the latest sessions to see what I trained and "
-            "how hard, then exercise_history for the main lifts. Propose exercises, sets, reps and "
-            "weights with a short reason each, progressing sensibly from what I did last time, and "
-            "offer to log it with log_workout once I have done it."
+            f"Plan my next training session (goal: {goal}, about {minutes} minutes). If list_plans shows "
+            "a plan, start from get_plan's next session and its targets. Look at list_workouts (limit 5) "
+            "and get_workout for the latest sessions to see what I trained and how hard, then "
+            "exercise_progress for the main lifts. Propose exercises, sets, reps and weights with a "
+            "short reason each, progressing sensibly from what I did last time, and offer to log it "
+            "with log_workout (with the plan's plan_id and session) as I go, adding sets with add_sets."
         )
