@@ -34,7 +34,8 @@ ENV PATH="/opt/venv/bin:${PATH}" \
     HOST=0.0.0.0 \
     PORT=8080 \
     ENVIRONMENT=production \
-    LOG_LEVEL=INFO
+    LOG_LEVEL=INFO \
+    MPLCONFIGDIR=/opt/matplotlib
 
 RUN useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin app
@@ -45,8 +46,11 @@ COPY --from=builder /build/dist/ /wheels/
 # __pycache__ and PYTHONDONTWRITEBYTECODE forbids it, so without this every scale-from-zero start would
 # compile the SDK and the stdlib from source (the official slim image ships the stdlib without .pyc).
 # unchecked-hash .pyc files are loaded without stat-ing their sources: nothing in an image changes.
+# matplotlib (the first chart) needs a writable config dir with its font cache: built here, once.
 RUN /opt/venv/bin/pip install --no-deps --no-compile /wheels/*.whl \
  && rm -rf /wheels \
+ && /opt/venv/bin/python -c "import matplotlib.font_manager" \
+ && chown -R app:app /opt/matplotlib \
  && python -m compileall -q -f -j 0 --invalidation-mode unchecked-hash \
       /usr/local/lib/python3.11 /opt/venv/lib/python3.11/site-packages >/dev/null
 

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test lint typecheck pytest bench clean node-tools
+.PHONY: run demo test lint typecheck pytest bench clean node-tools dashboard
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) >&2
@@ -41,7 +41,18 @@ $(NODE_TOOLS): tools/package.json tools/package-lock.json
 
 node-tools: $(NODE_TOOLS)
 
-pytest: $(VENV)/.installed-dev $(NODE_TOOLS)
+# The dashboard MCP App: its pinned ext-apps + esbuild, and `make dashboard` to rebuild the one HTML file
+# shipped in the package (src/workout_mcp/surface/apps/dashboard.html; a test checks it is fresh).
+DASHBOARD_NODE := apps/dashboard/node_modules/.installed
+
+$(DASHBOARD_NODE): apps/dashboard/package.json apps/dashboard/package-lock.json
+	@npm ci --prefix apps/dashboard --no-audit --no-fund --loglevel=error >&2
+	@touch $@
+
+dashboard: $(DASHBOARD_NODE)
+	@npm run --silent --prefix apps/dashboard build >&2
+
+pytest: $(VENV)/.installed-dev $(NODE_TOOLS) $(DASHBOARD_NODE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
@@ -50,4 +61,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build tools/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build tools/node_modules apps/dashboard/node_modules

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -49,3 +52,32 @@ def serve(app: ASGIApp, *, port: int | None = None, startup_timeout: float = 15.
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextmanager
+def server_process(
+    env: dict[str, str], *, startup_timeout: float = 30.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m workout_mcp.server` in http mode with `env` (which names PORT), once `/health` answers.
+
+    Terminated and waited for on exit; its stdout is piped so a test can check nothing was printed.
+    """
+    port = env["PORT"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workout_mcp.server"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

@@ -77,36 +77,14 @@ def test_bad_settings_stop_start_up_with_one_clear_message(tmp_path: Path) -> No
 
 async def test_http_server_process_answers_on_demo_data(demo_db: Path) -> None:
     """`python -m workout_mcp.server` in http mode (AUTH_MODE=none, loopback), the SDK client over HTTP."""
-    import socket
-    import time
+    from tests.live_server import free_port, server_process
 
-    import httpx
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = env_for(demo_db) | {"MCP_TRANSPORT": "http", "AUTH_MODE": "none", "PORT": str(port)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "workout_mcp.server"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.05)
-        async with Client(f"http://127.0.0.1:{port}/mcp", mode="legacy") as client:  # type: ignore[arg-type]
+    env = env_for(demo_db) | {"MCP_TRANSPORT": "http", "AUTH_MODE": "none", "PORT": str(free_port())}
+    with server_process(env) as proc:
+        async with Client(f"http://127.0.0.1:{env['PORT']}/mcp", mode="legacy") as client:  # type: ignore[arg-type]
             records = await client.call_tool("personal_records", {"exercise": "Bench Press"})
             summary = await client.call_tool("training_summary", {"period": "month", "periods": 3})
             steps = await conversation(client)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
     assert proc.stdout is not None and proc.stdout.read() == b""
     store = LocalStore(demo_db)
     try:

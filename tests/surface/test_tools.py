@@ -62,6 +62,7 @@ async def test_lists_every_tool_with_schemas(store_and_who: tuple[WorkoutStore, 
             "delete_plan",
             "log_body_weight",
             "body_weight_history",
+            "progress_chart",
         }
         assert tools["list_workouts"].input_schema["properties"]["limit"]["maximum"] == 50
         assert tools["personal_records"].output_schema is not None

@@ -53,6 +53,7 @@ from workout_mcp.surface.log_tools import (
     register_log_writes,
     sets_in_kg,
 )
+from workout_mcp.surface.progress import progress_app
 from workout_mcp.surface.store_calls import call_store, refused
 from workout_mcp.surface.transfer_tools import register_transfer_tools
 from workout_mcp.surface.views import (
@@ -75,7 +76,7 @@ logging. log_workout saves a whole session at once (all sets or none); while tra
 set and append with add_sets. update_set, delete_set and update_workout fix mistakes; delete_workout
 can be undone with restore_workout for 30 days. Plans: save_plan, list_plans, get_plan (says which
 session is next), delete_plan; pass plan_id + session to log_workout. Body weight: log_body_weight,
-body_weight_history."""
+body_weight_history. progress_chart draws progress (e1RM, top set, volume, body weight) as a picture."""
 
 UnitArg = Annotated[Unit, Field(description="unit for weights in the answer: kg (default) or lb")]
 CursorArg = Annotated[
@@ -130,6 +131,7 @@ def build_mcp_server(
         instructions=INSTRUCTIONS,
         middleware=[ToolAuditMiddleware()],
         request_state_security=request_state_security(settings),
+        extensions=[progress_app(store, today=today)],
     )
 
     @mcp.tool(title="List workouts", annotations=READ)
