@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test lint typecheck pytest bench clean node-tools
+.PHONY: run demo test lint typecheck pytest bench bundle clean node-tools
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) >&2
@@ -26,8 +26,8 @@ demo: $(VENV)/.installed
 	@$(BIN)/workout-mcp demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench bundle
+	$(BIN)/ruff format --check src tests bench bundle
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -45,6 +45,11 @@ pytest: $(VENV)/.installed-dev $(NODE_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The Claude Desktop bundle (MCP Bundle, server type python, every dependency inside) for this OS and
+# this Python version: double-click dist/workout-mcp.mcpb to install it.
+bundle: $(VENV)/.installed $(NODE_TOOLS)
+	$(BIN)/python bundle/build.py --out dist/workout-mcp.mcpb
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
