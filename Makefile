@@ -41,8 +41,18 @@ $(NODE_TOOLS): tools/package.json tools/package-lock.json
 
 node-tools: $(NODE_TOOLS)
 
+# Line and branch coverage of src/ (in-process; servers started as subprocesses are not measured).
+# The figure is the last line printed; a run under COVERAGE_MIN_LINES % of lines fails. For a subset,
+# e.g. `make pytest PYTEST_ARGS=tests/store COVERAGE_MIN_LINES=0`.
+COVERAGE_MIN_LINES ?= 90
+
 pytest: $(VENV)/.installed-dev $(NODE_TOOLS)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-report=json:.coverage.json $(PYTEST_ARGS)
+	@$(BIN)/python -c 'import json, sys; t = json.load(open(".coverage.json"))["totals"]; \
+	  lines = t["percent_statements_covered"]; \
+	  print("coverage: %.1f %% of lines, %.1f %% of branches (make test fails under %s %% of lines)" \
+	        % (lines, t["percent_branches_covered"], sys.argv[1])); \
+	  sys.exit(lines < float(sys.argv[1]))' $(COVERAGE_MIN_LINES)
 
 test: lint typecheck pytest
 
@@ -55,4 +65,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build tools/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.json dist build tools/node_modules
