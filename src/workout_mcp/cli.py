@@ -44,9 +44,16 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo", help="fill the local SQLite log with a few months of sample training")
     demo.add_argument("--weeks", type=int, default=12, help="how many weeks of training (default 12)")
     demo.add_argument("--force", action="store_true", help="add demo training even if the log has workouts")
+    from workout_mcp.login.cli import add_parsers as add_login_parsers
+
+    add_login_parsers(sub)
     args = parser.parse_args(argv)
     if args.command == "demo":
         raise SystemExit(asyncio.run(_demo(args.weeks, args.force)))
+    if args.command in ("login", "token"):
+        from workout_mcp.login.cli import run as run_login
+
+        raise SystemExit(run_login(args))
     from workout_mcp.server import main as serve
 
     serve()
