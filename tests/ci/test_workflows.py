@@ -59,7 +59,7 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
 def test_ci_runs_the_readme_test_command_with_the_real_services() -> None:
     ci = load("ci.yml")
     assert {"push", "pull_request"} <= set(ci["on"])
-    (job,) = ci["jobs"].values()
+    job = ci["jobs"]["test"]
     assert "make test" in (REPO / "README.md").read_text()
     assert re.search(r"^make test$", steps_run(job), re.M)
     assert set(job["services"]) == {"postgres", "redis"}
@@ -72,7 +72,7 @@ def test_ci_installs_every_debian_package_ci_run_installs() -> None:
     for group in re.findall(r"need_apt\+=\(([^)]*)\)", (REPO / ".ci" / "run").read_text()):
         wanted |= set(group.split())
     assert {"chromium", "chromium-driver", "shellcheck"} <= wanted
-    (job,) = load("ci.yml")["jobs"].values()
+    job = load("ci.yml")["jobs"]["test"]
     installed = set(re.sub(r"\\\n", " ", steps_run(job)).split())
     assert wanted <= installed, f"missing from ci.yml: {sorted(wanted - installed)}"
 
@@ -98,3 +98,11 @@ def test_deploy_runs_only_after_ci_passed_on_a_push_to_main() -> None:
 @pytest.mark.parametrize("name", ["ci.yml", "deploy.yml"])
 def test_workflows_grant_only_read_access(name: str) -> None:
     assert load(name)["permissions"] == {"contents": "read"}
+
+
+def test_ci_builds_the_bundle_for_every_desktop_os() -> None:
+    job = load("ci.yml")["jobs"]["bundle"]
+    assert set(job["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+    assert "python bundle/build.py" in steps_run(job)
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == "dist/*.mcpb"
