@@ -47,7 +47,8 @@ node-tools: $(NODE_TOOLS)
 COVERAGE_MIN_LINES ?= 90
 
 pytest: $(VENV)/.installed-dev $(NODE_TOOLS)
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-report=json:.coverage.json $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-report=json:.coverage.json \
+	  --hypothesis-profile=coverage $(PYTEST_ARGS)
 	@$(BIN)/python -c 'import json, sys; t = json.load(open(".coverage.json"))["totals"]; \
 	  lines = t["percent_statements_covered"]; \
 	  print("coverage: %.1f %% of lines, %.1f %% of branches (make test fails under %s %% of lines)" \

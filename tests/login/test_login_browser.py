@@ -23,6 +23,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.browser.test_consent_browser import chromium, wait
 from tests.oauth.conftest import PASSWORD, World, running_world
+from workout_mcp.login.credentials import CredentialStore
+from workout_mcp.login.flow import fresh_access_token
 
 pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 
@@ -142,9 +144,9 @@ async def test_login_then_token_gives_api_clients_a_working_bearer(
     saved["expires_at"] = time.time() - 1
     document = {"servers": {world.mcp_url: saved}}
     terminal.credentials.write_text(json.dumps(document))
-    refreshed = terminal.token(world.url)
-    assert refreshed.returncode == 0, refreshed.stderr
-    new_token = refreshed.stdout.strip()
+    # (in-process, so that coverage sees the refresh path; `token` runs the same function)
+    store = CredentialStore(terminal.credentials.parent)
+    new_token = await fresh_access_token(world.url, store=store)
     assert new_token and new_token != access_token
     kept = json.loads(terminal.credentials.read_text())["servers"][world.mcp_url]
     assert kept["tokens"]["access_token"] == new_token
