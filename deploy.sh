@@ -4,6 +4,7 @@
 #
 #   ./deploy.sh            check inputs, create the app if missing, stage secrets, deploy, smoke-test
 #   ./deploy.sh --dry-run  check the same inputs and print what would happen; changes nothing
+#   ./deploy.sh --smoke-only  only smoke-test the release at BASE_URL (CI, after flyctl deploy)
 #
 # Inputs, each from the environment or else from .env (ENV_FILE overrides the path; the file is parsed,
 # never sourced): FLY_APP (default: `app` in fly.toml), FLY_ORG (for a new app), BASE_URL (default:
@@ -21,17 +22,19 @@ cd "$(dirname "$0")"
 ENV_FILE="${ENV_FILE:-.env}"
 FLY_CONFIG="${FLY_CONFIG:-fly.toml}"
 DRY_RUN=0
+SMOKE_ONLY=0
 
 say() { printf '%s\n' "$*"; }
 fail() { printf 'deploy.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 for arg in "$@"; do
   case "$arg" in
     --dry-run) DRY_RUN=1 ;;
+    --smoke-only) SMOKE_ONLY=1 ;;
     -h | --help) usage; exit 0 ;;
     *) printf 'deploy.sh: unknown argument %s (try --help)\n' "$arg" >&2; exit 2 ;;
   esac
@@ -95,6 +98,8 @@ case "$BASE_URL" in
   *) fail "BASE_URL must start with https:// (it is the server's public origin)" ;;
 esac
 
+# --smoke-only needs only the app and BASE_URL: skip the secrets, the app and the deploy.
+if [ "$SMOKE_ONLY" = 0 ]; then
 problems=()
 staged_names=()
 secrets_payload=""
@@ -174,6 +179,8 @@ unset secrets_payload
 
 say "deploying $APP (BASE_URL=$BASE_URL)"
 "${deploy_cmd[@]}"
+
+fi # SMOKE_ONLY
 
 # --- smoke test -----------------------------------------------------------------------------------------
 say "smoke-testing $BASE_URL"

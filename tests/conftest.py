@@ -7,6 +7,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# `make test` runs under coverage's tracer, which makes generating examples several times slower: the
+# speed health check and the deadline would then fail on tracing overhead, not on the strategies.
+settings.register_profile("coverage", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 REQUIRE_SERVICES = os.environ.get("WORKOUT_MCP_REQUIRE_SERVICES") == "1"
 

@@ -64,11 +64,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     demo.add_argument("--force", action="store_true", help="add demo training even if the log has workouts")
     register_data_commands(sub)
+    from workout_mcp.login.cli import add_parsers as add_login_parsers
+
+    add_login_parsers(sub)
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is not None:
         raise SystemExit(args.handler(args))
     if args.command == "demo":
         raise SystemExit(asyncio.run(_demo(args.weeks, args.force)))
+    if args.command in ("login", "token"):
+        from workout_mcp.login.cli import run as run_login
+
+        raise SystemExit(run_login(args))
     from workout_mcp.server import main as serve
 
     serve()

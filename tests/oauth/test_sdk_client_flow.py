@@ -12,41 +12,22 @@ import httpx
 import httpx2
 import pytest
 from mcp import Client
-from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import (
     AuthorizationCodeResult,
-    OAuthClientInformationFull,
     OAuthClientMetadata,
-    OAuthToken,
 )
 from pydantic import AnyUrl
 
 from tests.oauth.browser import BrowserRun, authorize_in_browser
 from tests.oauth.cimd_server import serve_metadata_document
 from tests.oauth.conftest import World
+from workout_mcp.login.flow import MemoryTokenStorage as MemoryStorage
 
 log = logging.getLogger("tests.oauth.flow")
 
 REDIRECT_URI = "http://127.0.0.1:33418/callback"
-
-
-class MemoryStorage(TokenStorage):
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client = client_info
 
 
 async def run_flow(world: World, *, mode: str, client_metadata_url: str | None = None) -> dict[str, Any]:
