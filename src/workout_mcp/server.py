@@ -42,11 +42,46 @@ async def serve_stdio(settings: Settings) -> None:
             await store.aclose()
 
 
+def event_loop_and_parser() -> tuple[str, str]:
+    """uvloop and httptools (shipped as wheels) when they load here, else asyncio and h11 (pure Python)."""
+    loop, parser = "asyncio", "h11"
+    try:
+        import uvloop  # noqa: F401
+
+        loop = "uvloop"
+    except ImportError:
+        log.info("uvloop cannot load here: serving on the asyncio event loop")
+    try:
+        import httptools  # noqa: F401
+
+        parser = "httptools"
+    except ImportError:
+        log.info("httptools cannot load here: parsing HTTP with h11")
+    return loop, parser
+
+
+def start_metrics(settings: Settings) -> None:
+    from workout_mcp import metrics
+
+    try:
+        server = metrics.serve(settings.host, settings.metrics_port)
+    except OSError as exc:
+        print(
+            f"workout-mcp: cannot serve metrics on METRICS_PORT={settings.metrics_port}: {exc}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    log.info("serving metrics", extra={"metrics_port": server.port, "path": "/metrics"})
+
+
 def serve_http(settings: Settings) -> None:
     import uvicorn
 
     from workout_mcp.app import create_app
 
+    if settings.metrics_enabled:
+        start_metrics(settings)
+    loop, parser = event_loop_and_parser()
     app = create_app(settings)
     # Everything built so far lives as long as the process: keep it out of every future GC pass, which
     # shortens the collections that per-request garbage triggers (the p99 tail).
@@ -59,12 +94,16 @@ def serve_http(settings: Settings) -> None:
             "port": settings.port,
             "base_url": settings.public_url,
             "auth": settings.auth_mode if settings.mcp_transport == "http" else "n/a",
+            "loop": loop,
+            "http": parser,
         },
     )
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
+        loop=loop,
+        http=parser,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,

@@ -22,6 +22,8 @@ import httpx
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
 
+from workout_mcp import metrics
+
 log = logging.getLogger("workout_mcp.auth.jwks")
 
 MAX_CACHE_SECONDS = 600.0
@@ -187,12 +189,14 @@ class JwksCache:
         except Exception as exc:  # any failure (network, TLS, parse) keeps the old keys
             reason = str(exc) if isinstance(exc, JwksFetchError) else type(exc).__name__
             self._last_error = reason
+            metrics.jwks_fetch(ok=False)
             log.warning(
                 "jwks fetch failed; keeping %d cached key(s)",
                 len(self._keys),
                 extra={"jwks_url": self.jwks_url, "reason": reason, "event": "jwks_fetch_failed"},
             )
             return
+        metrics.jwks_fetch(ok=True)
         now = self.clock()
         removed = self._keys.keys() - keys.keys()
         self._keys = keys

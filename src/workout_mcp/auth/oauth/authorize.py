@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from workout_mcp import metrics
 from workout_mcp.auth.clients import MAX_STATE_LENGTH, UnknownClient, client_ref
 from workout_mcp.auth.flow import FlowContext, write_flow_cookie
 from workout_mcp.auth.oauth.context import STATE_PURPOSE, STATE_TTL_SECONDS, FacadeContext, upstream_scope
@@ -133,6 +134,7 @@ def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
             ),
             secure=ctx.secure_cookies,
         )
+        metrics.oauth_outcome("authorize", "redirected")
         log.info(
             "authorize: client %r (%s) sent to Supabase, scope %r", client.client_name, client.kind, scope
         )

@@ -12,6 +12,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
+from workout_mcp import metrics
 from workout_mcp.auth.flow import cookie_name
 from workout_mcp.auth.oauth.context import CODE_PURPOSE, CODE_TTL_SECONDS, STATE_PURPOSE, FacadeContext
 from workout_mcp.auth.oauth.errors import Endpoint, PageError, RedirectError, add_query, redirect
@@ -75,6 +76,7 @@ def callback_endpoint(ctx: FacadeContext) -> Endpoint:
         response.delete_cookie(
             cookie_name("wmcp-flow", secure=secure), path="/", secure=secure, httponly=True
         )
+        metrics.oauth_outcome("callback", "authorized")
         log.info("callback: code issued")
         return response
 
