@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -79,10 +80,41 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def shipped_python() -> str:
+    """An interpreter with exactly requirements.lock installed (what the image ships), built once and
+    rebuilt when the lock changes. The dev venv holds test-only packages that change what the server
+    imports (httpcore loads trio when it is installed; the image has no trio)."""
+    lock = ROOT / "requirements.lock"
+    venv = RESULTS / "shipped-venv"
+    stamp = venv / "lock.sha256"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    python = venv / "bin" / "python"
+    if not python.exists() or not stamp.exists() or stamp.read_text() != digest:
+        print(f"building {venv.relative_to(ROOT)} from requirements.lock (once)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--require-hashes",
+                "--only-binary=:all:",
+                "-r",
+                str(lock),
+            ],
+            check=True,
+            timeout=900,
+        )
+        stamp.write_text(digest)
+    return str(python)
+
+
 def server_command(
     kind: str, port: int, args: argparse.Namespace, standin_url: str, anon_key: str
 ) -> list[str]:
-    command = [sys.executable, "-m", "bench.servers", kind, "--port", str(port)]
+    command = [args.python, "-m", "bench.servers", kind, "--port", str(port)]
     if kind == "full":
         command += ["--supabase-url", standin_url, "--anon-key", anon_key, "--client-id", CLIENT_ID]
         command += ["--log-level", args.log_level, "--log-file", args.log_file]
@@ -99,6 +131,7 @@ async def measure(
     proc = subprocess.Popen(
         server_command(kind, port, args, standin_url, anon_key),
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=None if args.verbose else subprocess.DEVNULL,
@@ -313,9 +346,14 @@ def main() -> None:
         help="pin the load generator to CPU 0 and each server to CPU 1",
     )
     parser.add_argument("--verbose", action="store_true", help="show the servers' stderr")
+    parser.add_argument(
+        "--python",
+        help="interpreter for the servers (default: a venv of exactly requirements.lock, as in the image)",
+    )
     args = parser.parse_args()
     if args.rounds < 1 or args.rounds > 10:
         parser.error("--rounds must be 1..10")
+    args.python = args.python or shipped_python()
     raise SystemExit(asyncio.run(bench(args)))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -138,9 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ablate-metrics", action="store_true", help="METRICS_PORT=0")
     args = parser.parse_args(argv)
     if args.metrics_port == 0 and not args.ablate_metrics:
-        from tests.live_server import free_port
-
-        args.metrics_port = free_port()
+        with socket.socket() as sock:  # a free loopback port for the metrics listener
+            sock.bind(("127.0.0.1", 0))
+            args.metrics_port = int(sock.getsockname()[1])
 
     if args.kind == "bare":
         app = bare_app()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -32,11 +33,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -44,6 +44,9 @@ from starlette.routing import BaseRoute, Route
 from workout_mcp.auth.flow import FlowContext, cookie_name, read_flow_cookie
 from workout_mcp.auth.sealing import Sealer, SealError
 from workout_mcp.config import Settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = logging.getLogger("workout_mcp.auth.consent")
 
@@ -297,14 +300,20 @@ class ConsentPage:
         self.settings = settings
         self.secure = settings.public_url.startswith("https://")
         self.decisions = decisions or RecentDecisions()
-        self.env = Environment(
+        self.css = (_STATIC / "consent.css").read_bytes()
+        self.style_url = f"{STYLE_PATH}?v={hashlib.sha256(self.css).hexdigest()[:12]}"
+
+    @functools.cached_property
+    def env(self) -> Environment:
+        """Built on the first page, so jinja2 stays out of the start-up path (and its memory)."""
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        return Environment(
             loader=FileSystemLoader(_TEMPLATES),
             autoescape=select_autoescape(["html"], default=True),
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.css = (_STATIC / "consent.css").read_bytes()
-        self.style_url = f"{STYLE_PATH}?v={hashlib.sha256(self.css).hexdigest()[:12]}"
 
     def routes(self) -> list[BaseRoute]:
         return [
