@@ -106,13 +106,6 @@ class Metrics:
             ["route", "status"],
             registry=reg,
         )
-        self.request_seconds = Histogram(
-            f"{PREFIX}_http_request_duration_seconds",
-            "HTTP request latency by route",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=reg,
-        )
         self.tool_calls = Counter(
             f"{PREFIX}_tool_calls_total",
             "MCP tools/call by tool and outcome",
@@ -156,8 +149,11 @@ class Metrics:
         )
         self.tool_label = _OpenLabel()
         self.endpoint_label = _OpenLabel()
-        # Labelled children by label values: `labels()` takes a lock and builds a tuple every time.
+        # Labelled children by label values: `labels()` takes a lock and builds a tuple every time. The
+        # per-request ones are keyed by the raw values (bounded: routes x statuses; tool names are capped).
         self._children: dict[tuple[Any, ...], Any] = {}
+        self._request_children: dict[tuple[str, int], Any] = {}
+        self._tool_children: dict[tuple[str, str], tuple[Any, Any]] = {}
 
     def child(self, metric: Any, *values: str) -> Any:
         key = (id(metric), *values)
@@ -211,21 +207,32 @@ def serve(host: str, port: int) -> MetricsServer:
 # --- hooks: one call where the event happens; nothing at all while metrics are off ------------------
 
 
-def request(route: str, status: int, seconds: float) -> None:
+def request(route: str, status: int) -> None:
+    """One HTTP request, by route (a route table path or `other`) and status."""
     m = _active
     if m is None:
         return
-    m.child(m.requests, route, status_class(status)).inc()
-    m.child(m.request_seconds, route).observe(seconds)
+    counter = m._request_children.get((route, status))
+    if counter is None:
+        counter = m._request_children[(route, status)] = m.requests.labels(route, status_class(status))
+    counter.inc()
 
 
 def tool_call(tool: str, outcome: str, seconds: float) -> None:
     m = _active
     if m is None:
         return
-    name = m.tool_label(tool)
-    m.child(m.tool_calls, name, _closed(outcome, TOOL_OUTCOMES)).inc()
-    m.child(m.tool_seconds, name).observe(seconds)
+    children = m._tool_children.get((tool, outcome))
+    if children is None:
+        name = m.tool_label(tool)
+        children = (
+            m.child(m.tool_calls, name, _closed(outcome, TOOL_OUTCOMES)),
+            m.child(m.tool_seconds, name),
+        )
+        if len(m._tool_children) < 4 * MAX_OPEN_VALUES:
+            m._tool_children[(tool, outcome)] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def oauth_outcome(endpoint: str, outcome: str, reason: str = "") -> None:

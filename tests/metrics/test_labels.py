@@ -43,7 +43,7 @@ def test_supabase_endpoint_label_never_holds_an_id(path: str, label: str) -> Non
 
 def test_hooks_are_no_ops_while_metrics_are_off() -> None:
     assert metrics.active() is None
-    metrics.request("/mcp", 200, 0.01)
+    metrics.request("/mcp", 200)
     metrics.tool_call("x", "ok", 0.01)
     metrics.oauth_outcome("/oauth/token", "exchanged")
     metrics.rate_limited("user")
@@ -68,7 +68,7 @@ def test_closed_labels_fold_unknown_values_into_other(enabled: metrics.Metrics) 
     metrics.oauth_outcome("/oauth/token", "refused", "a reason an attacker chose")
     metrics.oauth_outcome("/oauth/../../etc", "pwned", "")
     metrics.tool_call("get_workout", "weird", 0.001)
-    metrics.request("/mcp", 999, 0.001)
+    metrics.request("/mcp", 999)
     assert (
         sample(
             enabled, "workout_mcp_oauth_outcomes_total", endpoint="token", outcome="refused", reason="other"

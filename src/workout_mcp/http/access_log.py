@@ -87,7 +87,7 @@ class AccessLogMiddleware:
         path = getattr(route, "path", None)
         if path is None:
             path = scope["path"] if scope["path"] in self.route_paths else metrics.OTHER
-        metrics.request(path, status, seconds)
+        metrics.request(path, status)
         tool = audit.get("tool")
         if tool is not None:
             took = audit.get("tool_duration_ms")
