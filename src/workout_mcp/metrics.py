@@ -190,9 +190,17 @@ class MetricsServer:
     def __init__(self, metrics: Metrics, host: str, port: int) -> None:
         from prometheus_client import start_http_server
 
-        # The IPv4 wildcard becomes the dual-stack one: Fly's scraper comes over the private IPv6 network.
-        addr = "::" if host == "0.0.0.0" else host.strip("[]")  # noqa: S104
-        self.server, self.thread = start_http_server(port, addr=addr, registry=metrics.registry)
+        # The IPv4 wildcard becomes the dual-stack one where IPv6 exists: Fly's scraper comes over the
+        # private IPv6 network.
+        if host == "0.0.0.0":  # noqa: S104
+            try:
+                self.server, self.thread = start_http_server(port, addr="::", registry=metrics.registry)
+            except OSError:
+                self.server, self.thread = start_http_server(port, addr=host, registry=metrics.registry)
+        else:
+            self.server, self.thread = start_http_server(
+                port, addr=host.strip("[]"), registry=metrics.registry
+            )
         self.port: int = self.server.server_port
 
     def close(self) -> None:

@@ -61,16 +61,21 @@ def event_loop_and_parser() -> tuple[str, str]:
 
 
 def start_metrics(settings: Settings) -> None:
+    """Metrics never take the service down: a taken port (a second local server) is logged, and the
+    server runs without them (every hook back to a no-op)."""
     from workout_mcp import metrics
 
     try:
         server = metrics.serve(settings.host, settings.metrics_port)
     except OSError as exc:
-        print(
-            f"workout-mcp: cannot serve metrics on METRICS_PORT={settings.metrics_port}: {exc}",
-            file=sys.stderr,
+        metrics.disable()
+        log.error(
+            "cannot serve metrics on METRICS_PORT=%d (%s): serving without metrics",
+            settings.metrics_port,
+            type(exc).__name__,
+            extra={"event": "metrics_unavailable"},
         )
-        raise SystemExit(2) from None
+        return
     log.info("serving metrics", extra={"metrics_port": server.port, "path": "/metrics"})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,11 @@ def test_the_server_answers_on_either_loop_and_parser(tmp_path: Path, blocked: t
     with server_process(tmp_path / "run", PYTHONPATH=str(shadow), LOG_LEVEL="INFO") as server:
         answer = httpx.post(server.mcp_url, content=CALL, headers=MCP_HEADERS, timeout=10)
         assert answer.status_code == 200 and not answer.json()["result"].get("isError"), answer.text
+        # RFC 9110 §5.5: surrounding whitespace is not part of a field value, whichever parser reads it.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:  # h11 would refuse
+            raw.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: req-123456 \t\r\n\r\n")
+            head = raw.recv(65536).split(b"\r\n\r\n", 1)[0].lower()
+        assert b"x-request-id: req-123456" in head.split(b"\r\n"), head
         line = start_line(server.log)
     expected = ("asyncio", "h11") if blocked else ("uvloop", "httptools")
     assert (line["loop"], line["http"]) == expected

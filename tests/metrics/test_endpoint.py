@@ -7,6 +7,7 @@ Supabase stand-in (bearer challenges, the JWKS fetch, Supabase call latency, OAu
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -186,3 +187,16 @@ def test_auth_jwks_supabase_and_oauth_outcomes_are_counted(
     # No client id, user id or token anywhere in the exposition.
     text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
     assert CLIENT_ID not in text and token not in text and "metrics@example.com" not in text
+
+
+def test_a_taken_metrics_port_leaves_the_server_answering_without_metrics(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with server_process(tmp_path / "clash", METRICS_PORT=str(port), LOG_LEVEL="INFO") as server:
+            answer = httpx.post(
+                server.mcp_url, content=tool_call("search_exercises", {}, 1), headers=MCP_HEADERS
+            )
+            assert answer.status_code == 200, answer.text
+            assert "serving without metrics" in server.log.read_text()

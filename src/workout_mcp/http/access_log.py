@@ -19,6 +19,7 @@ from workout_mcp.logs import audit_fields_var, log_fields, request_id_var, user_
 
 log = logging.getLogger("workout_mcp.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{6,64}$")
+_OWS = (b" ", b"\t")
 
 
 class AccessLogMiddleware:
@@ -34,12 +35,18 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = None
+        padded = False
         for name, value in scope["headers"]:
-            if name in (b"fly-request-id", b"x-request-id"):
-                candidate = value.decode("latin-1")
+            if value.endswith(_OWS) or value.startswith(_OWS):
+                padded = True
+            if request_id is None and name in (b"fly-request-id", b"x-request-id"):
+                candidate = value.strip(b" \t").decode("latin-1")
                 if _SAFE_ID.match(candidate):
                     request_id = candidate
-                    break
+        if padded:
+            # RFC 9110 §5.5: a field value excludes leading and trailing whitespace. h11 strips it,
+            # httptools (uvicorn's faster parser) keeps the trailing part; strip it here for both.
+            scope["headers"] = [(name, value.strip(b" \t")) for name, value in scope["headers"]]
         if request_id is None:
             request_id = os.urandom(8).hex()
         rid_token = request_id_var.set(request_id)
