@@ -6,9 +6,10 @@
 #   ./deploy.sh --dry-run  check the same inputs and print what would happen; changes nothing
 #   ./deploy.sh --smoke-only  only smoke-test the release at BASE_URL (CI, after flyctl deploy)
 #
-# Inputs, each from the environment or else from .env (ENV_FILE overrides the path; the file is parsed,
-# never sourced): FLY_APP (default: `app` in fly.toml), FLY_ORG (for a new app), BASE_URL (default:
-# https://<app>.fly.dev; the smoke test runs against it), and the secrets SUPABASE_URL,
+# Inputs, each from the environment or else from fly.env (ENV_FILE overrides the path; the file is parsed,
+# never sourced; the local server reads .env, never fly.env, so deploy settings cannot leak into `make
+# run`): FLY_APP (default: `app` in fly.toml), FLY_ORG (for a new app), BASE_URL (default:
+# https://<app>.fly.dev, must be https://; the smoke test runs against it), and the secrets SUPABASE_URL,
 # SUPABASE_ANON_KEY, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SECRET_KEY (required), SECRET_KEY_PREVIOUS,
 # RATE_LIMIT_REDIS_URL (optional). Secret values reach flyctl on stdin only: they never appear in this
 # script's output or in any process's arguments. SMOKE_RETRIES (default 5) bounds the smoke test's
@@ -19,7 +20,7 @@ REQUIRED_SECRETS=(SUPABASE_URL SUPABASE_ANON_KEY OAUTH_CLIENT_ID OAUTH_CLIENT_SE
 OPTIONAL_SECRETS=(SECRET_KEY_PREVIOUS RATE_LIMIT_REDIS_URL)
 
 cd "$(dirname "$0")"
-ENV_FILE="${ENV_FILE:-.env}"
+ENV_FILE="${ENV_FILE:-fly.env}"
 FLY_CONFIG="${FLY_CONFIG:-fly.toml}"
 DRY_RUN=0
 SMOKE_ONLY=0
@@ -93,10 +94,11 @@ ORG="$(setting FLY_ORG)"
 BASE_URL="$(setting BASE_URL)"
 BASE_URL="${BASE_URL:-https://$APP.fly.dev}"
 BASE_URL="${BASE_URL%/}"
-case "$BASE_URL" in
-  http://* | https://*) ;;
-  *) fail "BASE_URL must start with https:// (it is the server's public origin)" ;;
-esac
+# https only; plain http is accepted for a loopback address alone, where the smoke checks can be tried
+# against a server on this machine (nothing on Fly is reachable that way).
+if ! [[ "$BASE_URL" =~ ^https://[^/[:space:]]+$ || "$BASE_URL" =~ ^http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?$ ]]; then
+  fail "BASE_URL must start with https:// (it is the server's public origin, without a path), not '$BASE_URL'"
+fi
 
 # --smoke-only needs only the app and BASE_URL: skip the secrets, the app and the deploy.
 if [ "$SMOKE_ONLY" = 0 ]; then
@@ -135,6 +137,9 @@ if [ "${#problems[@]}" -gt 0 ]; then
     say "deploy.sh: refusing to deploy $APP; fix these in the environment or in $ENV_FILE:"
     for problem in "${problems[@]}"; do say "  - $problem"; done
     say "(.env.example lists every setting; docs/deploy.md explains where each value comes from.)"
+    if [ ! -f "$ENV_FILE" ] && [ -f .env ]; then
+      say "(deploy settings are read from $ENV_FILE, not .env, which is the local server's: mv .env $ENV_FILE)"
+    fi
   } >&2
   exit 1
 fi

@@ -1,6 +1,6 @@
 """Per-request CPU cost of each server, in-process (no sockets, no uvicorn): the ASGI app called directly.
 
-    python -m bench.inprocess [--requests 3000] [--rounds 5] [--patch NAME ...] [--variants ...]
+    python -m bench.inprocess [--requests 3000] [--rounds 5] [--variants ...]
 
 Far steadier than the load test on a shared machine, and it isolates what our app adds on top of the
 SDK: the difference between "full" and "bare" is our middleware, routing and logging per `tools/call`.
@@ -126,11 +126,8 @@ async def measure(args: argparse.Namespace) -> None:
                     ns.port = 8000
                     ns.supabase_url, ns.anon_key, ns.client_id = standin.url, standin.anon_key, CLIENT_ID
                     ns.log_file = os.devnull
+                    ns.ablate_metrics, ns.metrics_port, ns.db, ns.kind = True, 0, None, "full"
                     app = full_app(ns)
-                    if args.patch:
-                        from bench.patches import apply_to_app
-
-                        app = apply_to_app(args.patch, app)
                     toks = [None] if ns.ablate_auth else list(tokens)
                 await stack.enter_async_context(lifespan(app))
                 apps[name] = (app, toks)
@@ -168,13 +165,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--patch", action="append", default=[])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     args = parser.parse_args()
-    if args.patch:
-        from bench.patches import apply
-
-        apply(args.patch)
     asyncio.run(measure(args))
 
 

@@ -1,7 +1,7 @@
 """What each layer of our stack costs per request, in isolation: the layer around a trivial ASGI app that
 answers a 200 JSON body, called directly (no sockets), minus the trivial app alone.
 
-    python -m bench.middleware_cost [--requests 20000] [--patch NAME ...]
+    python -m bench.middleware_cost [--requests 20000]
 
 A tight loop keeps caches warm, so these are lower bounds of the in-server cost; use them to rank the
 layers, and `bench.inprocess` / `bench.run` for the whole-stack numbers.
@@ -176,12 +176,7 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--patch", action="append", default=[])
     args = parser.parse_args()
-    if args.patch:
-        from bench.patches import apply
-
-        apply(args.patch)
     asyncio.run(measure(args))
 
 

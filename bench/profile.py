@@ -1,7 +1,7 @@
 """Sample the full stack's server process under load with py-spy and print where its time goes.
 
     pip install py-spy   # into any venv; it attaches from outside, the project does not depend on it
-    python -m bench.profile [--py-spy PATH] [--seconds 8] [--patch NAME ...]
+    python -m bench.profile [--py-spy PATH] [--seconds 8]
 
 Starts the stand-in and `bench.servers full` exactly as `bench.run` does, warms it up, records
 `py-spy --format raw` (collapsed stacks) while a concurrency-16 load runs, writes the stacks to
@@ -99,7 +99,7 @@ async def profile(args: argparse.Namespace) -> None:
     if not py_spy:
         raise SystemExit("py-spy not found: pip install py-spy (any venv) and pass --py-spy PATH")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    raw = RESULTS / f"profile-{'-'.join(args.patch) or 'baseline'}.txt"
+    raw = RESULTS / "profile-baseline.txt"
     with run_standin() as standin:
         users = [standin.add_user(f"profile-{i}@example.com") for i in range(args.users)]
         tokens: list[str | None] = [standin.mint(u, client_id=CLIENT_ID) for u in users]
@@ -107,8 +107,6 @@ async def profile(args: argparse.Namespace) -> None:
         command = [sys.executable, "-m", "bench.servers", "full", "--port", str(port)]
         command += ["--supabase-url", standin.url, "--anon-key", standin.anon_key, "--client-id", CLIENT_ID]
         command += ["--log-file", os.devnull, "--log-level", args.log_level]
-        for patch in args.patch:
-            command += ["--patch", patch]
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             if await first_success(HOST, port, tokens[0], deadline=time.perf_counter() + 30) is None:
@@ -141,7 +139,6 @@ def main() -> None:
     parser.add_argument("--py-spy")
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--patch", action="append", default=[])
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()
     if not 1 <= args.seconds <= 60:

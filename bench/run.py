@@ -1,17 +1,20 @@
-"""Bare MCP SDK (a) vs the full workout-mcp stack (b), side by side on 127.0.0.1.
+"""The full workout-mcp stack (b) against two bare MCP SDK baselines, side by side on 127.0.0.1.
 
-    python -m bench.run [--rounds 3] [--users 200] [--requests 6000] [--patch NAME ...]   (or `make bench`)
+    python -m bench.run [--rounds 3] [--users 200] [--requests 6000] [--ablate metrics]   (or `make bench`)
 
-Each round starts (a) then (b), each a fresh `python -m bench.servers` process with one uvicorn worker;
+(a) is the SDK tuned as we serve it (async tool, `gc.freeze()`), (a') the SDK as its docs build it (sync
+tool, default GC); all three on the same uvicorn options (uvloop and httptools when they load). Each
+round starts (a), (a') then (b), each a fresh `python -m bench.servers` process with one uvicorn worker;
 measures cold start (process start -> first correct, authenticated for (b), `tools/call`), warms up (every
-user's token once), then runs the checked load at concurrency 1 and 16, then reads the RSS. Rounds
-interleave a, b, a, b, a, b. Prints medians and the (b)/(a) ratio per round; writes JSON to bench/results/.
+user's token once), then runs the checked load at concurrency 1 and 16, then reads the RSS. Prints medians,
+the (b)/(a) and (b)/(a') ratios per round and the targets; writes JSON to bench/results/.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -33,8 +36,15 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
 CLIENT_ID = "6f1f8f0e-2b7c-4d5e-9a41-bench0000001"
-KINDS = ("bare", "full")
-LABEL = {"bare": "(a) bare SDK", "full": "(b) workout-mcp"}
+KINDS = ("bare", "bare-docs", "full")
+BASELINES = ("bare", "bare-docs")
+LABEL = {
+    "bare": "(a) bare SDK, async tool, gc.freeze",
+    "bare-docs": "(a') bare SDK as documented",
+    "full": "(b) workout-mcp",
+}
+SHORT = {"bare": "(a)", "bare-docs": "(a')"}
+RSS_TARGET_MIB = 80.0
 # With --pin (default on 2+ CPUs): the load generator (and the stand-in) on CPU 0, the server on CPU 1.
 DRIVER_CPU, SERVER_CPU = 0, 1
 
@@ -70,15 +80,44 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def shipped_python() -> str:
+    """An interpreter with exactly requirements.lock installed (what the image ships), built once and
+    rebuilt when the lock changes. The dev venv holds test-only packages that change what the server
+    imports (httpcore loads trio when it is installed; the image has no trio)."""
+    lock = ROOT / "requirements.lock"
+    venv = RESULTS / "shipped-venv"
+    stamp = venv / "lock.sha256"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    python = venv / "bin" / "python"
+    if not python.exists() or not stamp.exists() or stamp.read_text() != digest:
+        print(f"building {venv.relative_to(ROOT)} from requirements.lock (once)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--require-hashes",
+                "--only-binary=:all:",
+                "-r",
+                str(lock),
+            ],
+            check=True,
+            timeout=900,
+        )
+        stamp.write_text(digest)
+    return str(python)
+
+
 def server_command(
     kind: str, port: int, args: argparse.Namespace, standin_url: str, anon_key: str
 ) -> list[str]:
-    command = [sys.executable, "-m", "bench.servers", kind, "--port", str(port)]
+    command = [args.python, "-m", "bench.servers", kind, "--port", str(port)]
     if kind == "full":
         command += ["--supabase-url", standin_url, "--anon-key", anon_key, "--client-id", CLIENT_ID]
         command += ["--log-level", args.log_level, "--log-file", args.log_file]
-        for patch in args.patch:
-            command += ["--patch", patch]
         command += [f"--ablate-{a}" for a in args.ablate]
     return command
 
@@ -87,11 +126,12 @@ async def measure(
     kind: str, round_no: int, args: argparse.Namespace, tokens: list[str], standin_url: str, anon_key: str
 ) -> ServerRun:
     port = free_port()
-    user_tokens: list[str | None] = list(tokens) if kind == "full" else [None]
+    user_tokens: list[str | None] = list(tokens) if kind not in BASELINES else [None]
     started = time.perf_counter()
     proc = subprocess.Popen(
         server_command(kind, port, args, standin_url, anon_key),
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=None if args.verbose else subprocess.DEVNULL,
@@ -150,21 +190,17 @@ def summarise(runs: list[ServerRun], concurrency: list[int]) -> dict[str, Any]:
                 "errors": sum(x.errors for x in loads),
                 "cpu_us": round(median([x.cpu_us_per_request for x in loads]), 1),
             }
-        ratios = [
-            b.loads[c].rps / a.loads[c].rps
-            for a, b in zip(by_kind["bare"], by_kind["full"], strict=True)
-            if a.loads[c].rps > 0
-        ]
-        row["ratio_per_round"] = [round(x, 3) for x in ratios]
-        row["ratio_median"] = round(median(ratios), 3)
-        # The same comparison in server CPU per request: (a)'s cost / (b)'s cost. On a busy machine this
-        # is far steadier than req/s; on an idle one the two agree (one worker is CPU-bound).
-        cpu_ratios = [
-            a.loads[c].cpu_us_per_request / b.loads[c].cpu_us_per_request
-            for a, b in zip(by_kind["bare"], by_kind["full"], strict=True)
-        ]
-        row["cpu_ratio_per_round"] = [round(x, 3) for x in cpu_ratios]
-        row["cpu_ratio_median"] = round(median(cpu_ratios), 3)
+        for base in BASELINES:
+            suffix = "" if base == "bare" else "_docs"
+            pairs = list(zip(by_kind[base], by_kind["full"], strict=True))
+            ratios = [b.loads[c].rps / a.loads[c].rps for a, b in pairs if a.loads[c].rps > 0]
+            row[f"ratio_per_round{suffix}"] = [round(x, 3) for x in ratios]
+            row[f"ratio_median{suffix}"] = round(median(ratios), 3)
+            # The same comparison in server CPU per request: (a)'s cost / (b)'s cost. On a busy machine
+            # this is far steadier than req/s; on an idle one the two agree (one worker is CPU-bound).
+            cpu_ratios = [a.loads[c].cpu_us_per_request / b.loads[c].cpu_us_per_request for a, b in pairs]
+            row[f"cpu_ratio_per_round{suffix}"] = [round(x, 3) for x in cpu_ratios]
+            row[f"cpu_ratio_median{suffix}"] = round(median(cpu_ratios), 3)
         out["per_concurrency"][str(c)] = row
     return out
 
@@ -172,32 +208,55 @@ def summarise(runs: list[ServerRun], concurrency: list[int]) -> dict[str, Any]:
 def table(summary: dict[str, Any]) -> str:
     lines = [
         "| concurrency | server | req/s (median) | p50 ms | p99 ms | errors | server CPU µs/req "
-        "| (b)/(a) req/s per round | median | (a)/(b) CPU µs/req per round | median |",
-        "|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|",
+        "| (b)/(a) req/s per round | median | (a)/(b) CPU per round | median "
+        "| (b)/(a') req/s median | (a')/(b) CPU median |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|",
     ]
     for c, row in summary["per_concurrency"].items():
         for kind in KINDS:
             r = row[kind]
-            ratio = (", ".join(f"{x:.2f}" for x in row["ratio_per_round"]), f"**{row['ratio_median']:.2f}**")
-            cpu = (
-                ", ".join(f"{x:.2f}" for x in row["cpu_ratio_per_round"]),
-                f"**{row['cpu_ratio_median']:.2f}**",
-            )
-            extra = (*ratio, *cpu) if kind == "full" else ("", "", "", "")
+            extra = ("", "", "", "", "", "")
+            if kind == "full":
+                extra = (
+                    ", ".join(f"{x:.2f}" for x in row["ratio_per_round"]),
+                    f"**{row['ratio_median']:.2f}**",
+                    ", ".join(f"{x:.2f}" for x in row["cpu_ratio_per_round"]),
+                    f"**{row['cpu_ratio_median']:.2f}**",
+                    f"**{row['ratio_median_docs']:.2f}**",
+                    f"**{row['cpu_ratio_median_docs']:.2f}**",
+                )
             lines.append(
                 f"| {c} | {LABEL[kind]} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
                 f"{r['errors']} | {r['cpu_us']:.0f} | {' | '.join(extra)} |"
             )
     lines += [
         "",
-        "| server | cold start ms (median) | RSS after load MiB (median) |",
-        "|---|---:|---:|",
+        "| server | cold start ms (median) | (b)/this | RSS after load MiB (median) |",
+        "|---|---:|---:|---:|",
     ]
     for kind in KINDS:
-        lines.append(
-            f"| {LABEL[kind]} | {summary['cold_start_ms'][kind]:.0f} | {summary['rss_mib'][kind]:.1f} |"
-        )
+        cold = summary["cold_start_ms"][kind]
+        ratio = summary["cold_start_ms"]["full"] / cold if cold else float("nan")
+        lines.append(f"| {LABEL[kind]} | {cold:.0f} | {ratio:.2f} | {summary['rss_mib'][kind]:.1f} |")
+    lines += ["", *targets(summary)]
     return "\n".join(lines)
+
+
+def targets(summary: dict[str, Any]) -> list[str]:
+    """The issue's targets, each as measured in this run."""
+    cold = summary["cold_start_ms"]
+    c16 = summary["per_concurrency"].get("16")
+    rss = summary["rss_mib"]["full"]
+    checks = [
+        ("cold start (b)/(a) <= 1.0", cold["full"] / cold["bare"], cold["full"] <= cold["bare"]),
+        ("RSS after load (b) <= 80 MiB", rss, rss <= RSS_TARGET_MIB),
+    ]
+    if c16 is not None:
+        checks.append(("throughput c16 (b)/(a) >= 1.0", c16["ratio_median"], c16["ratio_median"] >= 1.0))
+        checks.append(
+            ("throughput c16 (b)/(a') >= 1.0", c16["ratio_median_docs"], c16["ratio_median_docs"] >= 1.0)
+        )
+    return [f"- {name}: {value:.2f} {'met' if ok else 'NOT met'}" for name, value, ok in checks]
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -228,8 +287,7 @@ async def bench(args: argparse.Namespace) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     variant = "-".join(
-        [*args.patch, *(f"no-{a}" for a in args.ablate)]
-        + ([args.log_level.lower()] if args.log_level != "INFO" else [])
+        [*(f"no-{a}" for a in args.ablate)] + ([args.log_level.lower()] if args.log_level != "INFO" else [])
     )
     out = RESULTS / f"bench-{stamp}{'-' + variant if variant else ''}.json"
     out.write_text(
@@ -274,12 +332,11 @@ def main() -> None:
     parser.add_argument("--start-timeout", type=float, default=30.0)
     parser.add_argument("--log-level", default="INFO", help="(b)'s log level (INFO = as shipped)")
     parser.add_argument("--log-file", default=os.devnull, help="where (b)'s JSON log lines go")
-    parser.add_argument("--patch", action="append", default=[], help="apply a bench.patches candidate to (b)")
     parser.add_argument(
         "--ablate",
         action="append",
         default=[],
-        choices=["auth", "rate-limit"],
+        choices=["auth", "rate-limit", "metrics"],
         help="switch a piece of (b) off",
     )
     parser.add_argument(
@@ -289,9 +346,14 @@ def main() -> None:
         help="pin the load generator to CPU 0 and each server to CPU 1",
     )
     parser.add_argument("--verbose", action="store_true", help="show the servers' stderr")
+    parser.add_argument(
+        "--python",
+        help="interpreter for the servers (default: a venv of exactly requirements.lock, as in the image)",
+    )
     args = parser.parse_args()
     if args.rounds < 1 or args.rounds > 10:
         parser.error("--rounds must be 1..10")
+    args.python = args.python or shipped_python()
     raise SystemExit(asyncio.run(bench(args)))
 
 

@@ -1,26 +1,28 @@
-"""The two servers the benchmark compares, each run as its own process by `bench.run`:
+"""The servers the benchmark compares, each run as its own process by `bench.run`:
 
     python -m bench.servers bare --port P
+    python -m bench.servers bare-docs --port P
     python -m bench.servers full --port P --supabase-url URL --anon-key KEY --client-id ID [--log-file F]
 
-`bare` is the MCP SDK alone: `MCPServer` + one async tool, `streamable_http_app(stateless_http=True,
-json_response=True)`, no auth. `full` is `workout_mcp.app.create_app` as it ships (access log at INFO,
-CORS, security headers, bearer JWT against the stand-in's JWKS, rate limiter with a limit that never
-triggers, the SDK's auth context, the tool-audit middleware), plus the same tool, registered here only.
-Both are served by one uvicorn worker with the same options as `workout_mcp.server`, after
-`gc.collect(); gc.freeze()`. `--patch NAME` applies a candidate optimisation (see `bench.patches`).
+`bare` is the MCP SDK alone tuned the way we serve: `MCPServer` + one async tool,
+`streamable_http_app(stateless_http=True, json_response=True)`, no auth, `gc.collect(); gc.freeze()`.
+`bare-docs` is the SDK as its docs build it: the same app with a sync tool (run in a worker thread) and
+the default GC. `full` is `workout_mcp.app.create_app` as it ships (access log at INFO, CORS, security
+headers, bearer JWT against the stand-in's JWKS, rate limiter with a limit that never triggers, the SDK's
+auth context, the tool-audit middleware, Prometheus metrics on a port of their own), plus the same async
+tool, registered here only, after `gc.collect(); gc.freeze()` as `workout_mcp.server` does. All three are
+served by one uvicorn worker with the options of `workout_mcp.server` (uvloop and httptools when they load).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import socket
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-import uvicorn
 
 BENCH_SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 NEVER_TRIGGERS = 1_000_000_000
@@ -31,11 +33,19 @@ async def bench_echo(text: str) -> str:
     return text
 
 
-def bare_app() -> Any:
+def bench_echo_sync(text: str) -> str:
+    """Echo `text` back (benchmark only; a plain function, as the SDK's docs write tools)."""
+    return text
+
+
+def bare_app(*, sync_tool: bool = False) -> Any:
     from mcp.server.mcpserver import MCPServer
 
     mcp = MCPServer("bench-bare")
-    mcp.tool()(bench_echo)
+    if sync_tool:
+        mcp.tool(name="bench_echo")(bench_echo_sync)
+    else:
+        mcp.tool()(bench_echo)
     return mcp.streamable_http_app(stateless_http=True, json_response=True)
 
 
@@ -60,53 +70,89 @@ def full_app(args: argparse.Namespace) -> Any:
         rate_limit_enabled=not args.ablate_rate_limit,
         rate_limit_per_hour=NEVER_TRIGGERS,
         log_level=args.log_level,
+        metrics_port=0 if args.ablate_metrics else args.metrics_port,
     )
     if args.log_file:
         configure_logging(settings.log_level, stream=open(args.log_file, "a", buffering=1 << 16))  # noqa: SIM115
     else:
         configure_logging(settings.log_level)
-    db = Path(tempfile.mkdtemp(prefix="bench-")) / "workouts.db"
+    if settings.metrics_enabled:
+        from workout_mcp.server import start_metrics
+
+        start_metrics(settings)
+    db = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="bench-")) / "workouts.db"
     app = create_app(settings, store=LocalStore(db, user_id=request_user_id))
-    app.state.services.mcp.tool()(bench_echo)
+    if args.kind == "full":
+        app.state.services.mcp.tool()(bench_echo)
     return app
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("kind", choices=["bare", "full"])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--supabase-url")
-    parser.add_argument("--anon-key")
-    parser.add_argument("--client-id")
-    parser.add_argument("--log-level", default="INFO")
-    parser.add_argument("--log-file", help="where the JSON log lines go (default: stderr)")
-    parser.add_argument("--patch", action="append", default=[], help="candidate optimisation to apply")
-    # Ablations (to find where the cost is, not to ship): switch one piece of the full stack off.
-    parser.add_argument("--ablate-auth", action="store_true", help="AUTH_MODE=none (no bearer check)")
-    parser.add_argument("--ablate-rate-limit", action="store_true", help="RATE_LIMIT_ENABLED=false")
-    args = parser.parse_args(argv)
+def serve(app: Any, port: int) -> None:
+    """`uvicorn.run` with `workout_mcp.server`'s options; the loop and parser are chosen the same way."""
+    import uvicorn
 
-    if args.patch:
-        from bench.patches import apply, apply_to_app
+    loop, parser = "asyncio", "h11"
+    try:
+        import uvloop  # noqa: F401
 
-        apply(args.patch)
-    app = bare_app() if args.kind == "bare" else full_app(args)
-    if args.patch:
-        app = apply_to_app(args.patch, app)
-    gc.collect()
-    gc.freeze()
+        loop = "uvloop"
+    except ImportError:
+        pass
+    try:
+        import httptools  # noqa: F401
+
+        parser = "httptools"
+    except ImportError:
+        pass
     uvicorn.run(
         app,
         host="127.0.0.1",
-        port=args.port,
+        port=port,
+        loop=loop,
+        http=parser,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
         log_config=None,
         access_log=False,
         server_header=False,
         timeout_keep_alive=75,
         lifespan="on",
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("kind", choices=["bare", "bare-docs", "full", "full-tools"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--supabase-url")
+    parser.add_argument("--anon-key")
+    parser.add_argument("--client-id")
+    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-file", help="where the JSON log lines go (default: stderr)")
+    parser.add_argument("--metrics-port", type=int, default=0, help="METRICS_PORT (0: a free port)")
+    parser.add_argument("--db", help="the SQLite log (default: a new empty one)")
+    # Ablations (to find where the cost is, not to ship): switch one piece of the full stack off.
+    parser.add_argument("--ablate-auth", action="store_true", help="AUTH_MODE=none (no bearer check)")
+    parser.add_argument("--ablate-rate-limit", action="store_true", help="RATE_LIMIT_ENABLED=false")
+    parser.add_argument("--ablate-metrics", action="store_true", help="METRICS_PORT=0")
+    args = parser.parse_args(argv)
+    if args.metrics_port == 0 and not args.ablate_metrics:
+        with socket.socket() as sock:  # a free loopback port for the metrics listener
+            sock.bind(("127.0.0.1", 0))
+            args.metrics_port = int(sock.getsockname()[1])
+
+    if args.kind == "bare":
+        app = bare_app()
+    elif args.kind == "bare-docs":
+        app = bare_app(sync_tool=True)
+    else:
+        app = full_app(args)
+    if args.kind != "bare-docs":
+        gc.collect()
+        gc.freeze()
+    serve(app, args.port)
     sys.exit(0)
 
 

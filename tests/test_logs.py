@@ -54,6 +54,44 @@ def test_tokens_codes_and_secrets_never_reach_the_log(captured: io.StringIO) -> 
     assert "[redacted]" in text
 
 
+@pytest.mark.parametrize(
+    "code", ["23505", "42P01", "PGRST116", "invalid_credentials", "refresh_token_not_found"]
+)
+def test_error_codes_in_store_warnings_stay_readable(captured: io.StringIO, code: str) -> None:
+    logging.getLogger("workout_mcp.store").warning("supabase %s refused: status=%d code=%s", "rpc", 409, code)
+    [line] = lines(captured)
+    assert line["message"] == f"supabase rpc refused: status=409 code={code}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET /oauth/callback?code=23505&state=abcde",
+        "body code=3f2a9c1e-77aa-4bb0-9d1e-0a1b2c3d4e5f&grant_type=authorization_code",
+        "exchange code=Zk9x_Q2mLp7vR4tY8wN1cB6dF3hJ5sA0 failed",
+        "code=invalid_grant",
+        "resume with state=abcdefgh",
+    ],
+)
+def test_oauth_codes_and_states_are_still_masked(text: str) -> None:
+    redacted = redact_text(text)
+    for value in ("23505&", "abcde", "3f2a9c1e", "Zk9x", "invalid_grant", "abcdefgh"):
+        assert value not in redacted, redacted
+    assert "[redacted]" in redacted
+
+
+def test_uvicorn_color_message_copy_is_dropped(captured: io.StringIO) -> None:
+    logging.getLogger("uvicorn.error").info(
+        "Started server process [%d]",
+        42,
+        extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"},
+    )
+    [line] = lines(captured)
+    assert line["message"] == "Started server process [42]"
+    assert "color_message" not in line
+    assert "\x1b" not in captured.getvalue() and "\\u001b" not in captured.getvalue()
+
+
 def test_redact_text_keeps_ordinary_words() -> None:
     assert redact_text("logged 5 sets of squat") == "logged 5 sets of squat"
     assert "pw" not in redact_text("redis://default:pw@host:6379")

@@ -26,12 +26,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from workout_mcp import __version__
+from workout_mcp import __version__, metrics
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings, is_loopback_host
 from workout_mcp.http.access_log import AccessLogMiddleware
 from workout_mcp.http.cors import AppCORSMiddleware
 from workout_mcp.http.security_headers import SecurityHeadersMiddleware
+from workout_mcp.http.upstream_metrics import SupabaseMetricsTransport
 from workout_mcp.store.base import WorkoutStore
 from workout_mcp.store.selection import open_store
 from workout_mcp.surface.server import build_mcp_server
@@ -113,11 +114,7 @@ def create_app(
     store: WorkoutStore | None = None,
 ) -> Starlette:
     """Build the HTTP app. Nothing here touches the network: start-up never waits on Supabase."""
-    client = http_client or httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=5.0),
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        headers={"User-Agent": f"workout-mcp/{__version__}"},
-    )
+    client = http_client or upstream_client(settings)
     workout_store = store or open_store(settings, client)
     mcp = build_mcp_server(settings, workout_store)
     mcp.streamable_http_app(
@@ -144,7 +141,6 @@ def create_app(
         Route("/health", health, methods=["GET", "HEAD"]),
     ]
     middleware = [
-        Middleware(AccessLogMiddleware),
         Middleware(
             AppCORSMiddleware,
             allow_origins=settings.allowed_origins,
@@ -162,6 +158,8 @@ def create_app(
     if settings.rate_limit_enabled:
         middleware.append(rate_limit_middleware(settings, services))
     middleware.append(Middleware(AuthContextMiddleware))
+    route_paths = [route.path for route in routes if isinstance(route, Route)]
+    middleware.insert(0, Middleware(AccessLogMiddleware, route_paths=route_paths))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -180,6 +178,19 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.services = services
     return app
+
+
+def upstream_client(settings: Settings) -> httpx.AsyncClient:
+    """The one client for every call to Supabase; timed and counted by endpoint when metrics are on."""
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
+    if metrics.active() is not None and settings.supabase_url is not None:
+        transport = SupabaseMetricsTransport(transport, origin=settings.supabase_url)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=5.0),
+        transport=transport,
+        headers={"User-Agent": f"workout-mcp/{__version__}"},
+    )
 
 
 def identity(settings: Settings, services: Services) -> tuple[list[BaseRoute], Middleware]:

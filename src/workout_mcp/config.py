@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     read_only: bool = False
     max_body_bytes: int = Field(1_048_576, ge=1024, le=4_194_304)
+    metrics_port: int = Field(9091, ge=0, le=65535)
 
     # --- data ---------------------------------------------------------------------------------------
     workout_db_path: Path = Field(default_factory=default_db_path)
@@ -198,6 +199,11 @@ class Settings(BaseSettings):
         return self.supabase_url is not None
 
     @property
+    def metrics_enabled(self) -> bool:
+        """Prometheus metrics on METRICS_PORT, over HTTP only (0 switches them off)."""
+        return self.mcp_transport == "http" and self.metrics_port != 0
+
+    @property
     def auth_enabled(self) -> bool:
         return self.mcp_transport == "http" and self.auth_mode == "supabase"
 
@@ -234,6 +240,8 @@ class Settings(BaseSettings):
                         "must carry at least 32 bytes of entropy: 43+ characters, e.g. "
                         "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
                     )
+        if self.metrics_enabled and self.metrics_port == self.port:
+            found["METRICS_PORT"] = "must differ from PORT: metrics are never served on the public port"
         if self.environment == "production":
             if not self.public_url.startswith("https://"):
                 found["BASE_URL"] = "must be an https URL in production"

@@ -12,6 +12,7 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
@@ -29,16 +30,33 @@ SECRET_FIELD = re.compile(
     r"(authorization|token|secret|password|passwd|apikey|api_key|cookie|code_verifier|^code$|key$)", re.I
 )
 REDACTED = "[redacted]"
-_SECRET_TEXT: list[tuple[re.Pattern[str], str]] = [
+# What an error code looks like: a SQLSTATE (`23505`, `42P01`) or a GoTrue/PostgREST code
+# (`invalid_credentials`, `PGRST116`). An OAuth code or state never does: random, mixed, long.
+_ERROR_CODE = re.compile(r"[0-9A-Z]{5}|PGRST[0-9]{3}|[a-z]+(?:_[a-z]+)+")
+# Logs carry uvicorn's own copy of each message with ANSI colour codes: one copy is enough.
+_DROPPED_FIELDS = ("color_message",)
+
+
+def _mask_code_or_state(match: re.Match[str]) -> str:
+    """`code=`/`state=` as a URL or form parameter is always masked; after a space (`status=409
+    code=23505`, a log field) it is shown when its value is an error code, so SQLSTATEs stay readable."""
+    start = match.start()
+    after_space = start > 0 and match.string[start - 1] in " \t(,"
+    value = match.group(2)
+    if after_space and len(value) <= 40 and _ERROR_CODE.fullmatch(value):
+        return match.group(0)
+    return f"{match.group(1)}={REDACTED}"
+
+
+_SECRET_TEXT: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer " + REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),  # a JWT
     (re.compile(r"\bsb_(secret|publishable)_[A-Za-z0-9_-]+"), REDACTED),
     (
-        re.compile(
-            r"(?i)\b((?:access|refresh|id)_token|password|client_secret|code_verifier|code|state)=[^&\s\"']+"
-        ),
+        re.compile(r"(?i)\b((?:access|refresh|id)_token|password|client_secret|code_verifier)=[^&\s\"']+"),
         r"\1=" + REDACTED,
     ),
+    (re.compile(r"(?i)\b(code|state)=([^&\s\"']+)"), _mask_code_or_state),
     (re.compile(r"(?i)(rediss?://[^:/\s]*:)[^@\s]+@"), r"\1" + REDACTED + "@"),
 ]
 # Matches wherever any pattern above could: most lines hold nothing secret, and one search is cheaper
@@ -94,6 +112,8 @@ class ContextAndRedactionFilter(logging.Filter):
             record.request_id = request_id_var.get()
         if getattr(record, "user_id", None) is None:
             record.user_id = user_id_var.get()
+        for name in _DROPPED_FIELDS:
+            record.__dict__.pop(name, None)
         if record.args:
             record.msg = record.getMessage()
             record.args = None

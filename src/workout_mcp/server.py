@@ -42,11 +42,52 @@ async def serve_stdio(settings: Settings) -> None:
             await store.aclose()
 
 
+def event_loop_and_parser() -> tuple[str, str]:
+    """uvloop and httptools (shipped as wheels) when they load here, else asyncio and h11 (pure Python)."""
+    loop, parser = "asyncio", "h11"
+    try:
+        import uvloop  # noqa: F401
+
+        loop = "uvloop"
+    except ImportError:
+        log.info("uvloop cannot load here: serving on the asyncio event loop")
+    try:
+        import httptools  # noqa: F401
+
+        parser = "httptools"
+    except ImportError:
+        log.info("httptools cannot load here: parsing HTTP with h11")
+    return loop, parser
+
+
+def start_metrics(settings: Settings) -> None:
+    """Metrics never take the service down: a taken port (a second local server) is logged, and the
+    server runs without them (every hook back to a no-op)."""
+    from workout_mcp import metrics
+
+    try:
+        server = metrics.serve(settings.host, settings.metrics_port)
+    except OSError as exc:
+        metrics.disable()
+        log.error(
+            "cannot serve metrics on METRICS_PORT=%d (%s): serving without metrics",
+            settings.metrics_port,
+            type(exc).__name__,
+            extra={"event": "metrics_unavailable"},
+        )
+        return
+    log.info("serving metrics", extra={"metrics_port": server.port, "path": "/metrics"})
+
+
 def serve_http(settings: Settings) -> None:
     import uvicorn
 
     from workout_mcp.app import create_app
+    from workout_mcp.http.header_deadline import header_deadline_protocol
 
+    if settings.metrics_enabled:
+        start_metrics(settings)
+    loop, parser = event_loop_and_parser()
     app = create_app(settings)
     # Everything built so far lives as long as the process: keep it out of every future GC pass, which
     # shortens the collections that per-request garbage triggers (the p99 tail).
@@ -59,12 +100,16 @@ def serve_http(settings: Settings) -> None:
             "port": settings.port,
             "base_url": settings.public_url,
             "auth": settings.auth_mode if settings.mcp_transport == "http" else "n/a",
+            "loop": loop,
+            "http": parser,
         },
     )
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
+        loop=loop,
+        http=header_deadline_protocol(parser),
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,

@@ -82,7 +82,9 @@ class FakeFly:
     def state(self) -> Path:
         return self.root / "state"
 
-    def run(self, *args: str, env: dict[str, str] | None = None, path: str | None = None) -> Run:
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, path: str | None = None, script: Path = DEPLOY
+    ) -> Run:
         calls_file = self.state / "calls.jsonl"
         calls_file.unlink(missing_ok=True)
         full_env = {
@@ -97,7 +99,7 @@ class FakeFly:
             **(env or {}),
         }
         done = subprocess.run(
-            ["bash", str(DEPLOY), *args],
+            ["bash", str(script), *args],
             env=full_env,
             capture_output=True,
             text=True,
@@ -204,6 +206,38 @@ def test_secrets_are_read_from_dotenv_when_not_in_the_environment(fake_fly: Fake
     run = fake_fly.run(env={"ENV_FILE": str(env_file), "OAUTH_CLIENT_SECRET": "", "SECRET_KEY": ""})
     assert staged(run) == fake_fly.secrets
     fake_fly.assert_no_secret_leaked(run)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://workout.example.com",
+        "ftp://workout.example.com",
+        "https://workout.example.com/mcp",
+        "workout.fly.dev",
+    ],
+)
+def test_base_url_that_is_not_https_is_refused_before_anything_runs(fake_fly: FakeFly, base_url: str) -> None:
+    run = fake_fly.run("--dry-run", env={"BASE_URL": base_url})
+    assert run.returncode != 0
+    assert "BASE_URL must start with https://" in run.stderr
+    assert run.calls == []
+
+
+def test_deploy_settings_come_from_fly_env_never_from_the_local_dotenv(fake_fly: FakeFly) -> None:
+    checkout = fake_fly.root / "checkout"
+    checkout.mkdir()
+    shutil.copy(DEPLOY, checkout / "deploy.sh")
+    shutil.copy(REPO / "fly.toml", checkout / "fly.toml")
+    (checkout / ".env").write_text(f"SECRET_KEY={strong_secret('localdotenvvalue')}\n")
+    (checkout / "fly.env").write_text(f"SECRET_KEY={fake_fly.secrets['SECRET_KEY']}\n")
+    run = fake_fly.run(env={"ENV_FILE": "", "SECRET_KEY": ""}, script=checkout / "deploy.sh")
+    assert staged(run)["SECRET_KEY"] == fake_fly.secrets["SECRET_KEY"]
+    (checkout / "fly.env").unlink()
+    missing = fake_fly.run(env={"ENV_FILE": "", "SECRET_KEY": ""}, script=checkout / "deploy.sh")
+    assert missing.returncode != 0
+    assert "SECRET_KEY: missing" in missing.stderr
+    assert "mv .env fly.env" in missing.stderr
 
 
 def test_dry_run_changes_nothing_and_says_what_it_would_do(fake_fly: FakeFly) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.support import REPO
-from workout_mcp.config import Settings, load_settings
+from workout_mcp.config import Settings, SettingsError, load_settings
 
 EXAMPLE = REPO / ".env.example"
 # `NAME=value`, or `# NAME=value` for an optional setting shown with its default.
@@ -53,12 +53,42 @@ def test_env_example_holds_no_secret_values() -> None:
         assert values[name] == "", f"{name} must be empty in .env.example"
 
 
-def test_env_example_copied_to_dotenv_is_a_valid_configuration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No setting in the environment, and an empty home: only the files a test writes count."""
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.usefixtures("clean_environment")
+def test_env_example_copied_to_dotenv_is_a_valid_configuration() -> None:
     settings = load_settings(_env_file=EXAMPLE)
     assert settings.mcp_transport == "stdio"
     assert settings.allowed_origins == ["https://claude.ai", "https://claude.com"]
+
+
+def test_deploy_settings_in_fly_env_never_reach_the_local_server(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cp .env.example fly.env` filled for deploy, then the local stdio server from the same folder."""
+    tmp_path = clean_environment
+    monkeypatch.chdir(tmp_path)
+    filled = EXAMPLE.read_text(encoding="utf-8")
+    for name, value in {
+        "SUPABASE_URL": "https://abcdefghijklmnop.supabase.co",
+        "SUPABASE_ANON_KEY": "sb_publishable_example",
+        "OAUTH_CLIENT_ID": "6f1f8f0e-2b7c-4d5e-9a41-000000000001",
+        "OAUTH_CLIENT_SECRET": "client-secret-example",
+        "SECRET_KEY": "p7Hq2Zr9Lm4Tx8Vb1Nc6Jd3Kf5Wg0Ys2Ue7Ia4Ob9Qh",
+    }.items():
+        filled = re.sub(rf"(?m)^{name}=$", f"{name}={value}", filled)
+    (tmp_path / "fly.env").write_text(filled, encoding="utf-8")
+    settings = load_settings()
+    assert settings.mcp_transport == "stdio" and not settings.uses_supabase
+    # The collision this avoids: the same file as .env stops the stdio server at start.
+    (tmp_path / ".env").write_text(filled, encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SUPABASE_EMAIL" in caught.value.problems

@@ -17,7 +17,13 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from tests.standin.fixtures import bound_socket
-from workout_mcp.http.header_deadline import HeaderDeadlineProtocol, with_header_deadline
+from workout_mcp.http.header_deadline import (
+    HeaderDeadlineProtocol,
+    header_deadline_protocol,
+    with_header_deadline,
+)
+
+PARSERS = pytest.mark.parametrize("parser", ["h11", "httptools"])
 
 REQUEST = b"GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
@@ -66,37 +72,42 @@ def _answer(sock: socket.socket) -> bytes:
     return data
 
 
-def test_stock_uvicorn_waits_for_a_slow_head_forever() -> None:
+@PARSERS
+def test_stock_uvicorn_waits_for_a_slow_head_forever(parser: str) -> None:
     """Why the protocol exists: without it a half-sent head holds the connection open."""
-    with serving("h11") as port, _connect(port) as sock:
+    with serving(parser) as port, _connect(port) as sock:
         sock.sendall(b"GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         assert not _closed_within(sock, 1.5)
 
 
-def test_a_head_that_does_not_arrive_in_time_closes_the_connection() -> None:
-    with serving(with_header_deadline(0.5)) as port, _connect(port) as sock:
+@PARSERS
+def test_a_head_that_does_not_arrive_in_time_closes_the_connection(parser: str) -> None:
+    with serving(header_deadline_protocol(parser, 0.5)) as port, _connect(port) as sock:
         sock.sendall(b"GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1")
         started = time.monotonic()
         assert _closed_within(sock, 5)
         assert time.monotonic() - started < 4
 
 
-def test_a_connection_that_sends_nothing_is_closed() -> None:
-    with serving(with_header_deadline(0.5)) as port, _connect(port) as sock:
+@PARSERS
+def test_a_connection_that_sends_nothing_is_closed(parser: str) -> None:
+    with serving(header_deadline_protocol(parser, 0.5)) as port, _connect(port) as sock:
         assert _closed_within(sock, 5)
 
 
-def test_a_head_sent_in_pieces_within_the_deadline_is_answered() -> None:
-    with serving(with_header_deadline(2.0)) as port, _connect(port) as sock:
+@PARSERS
+def test_a_head_sent_in_pieces_within_the_deadline_is_answered(parser: str) -> None:
+    with serving(header_deadline_protocol(parser, 2.0)) as port, _connect(port) as sock:
         sock.sendall(REQUEST[:10])
         time.sleep(0.3)
         sock.sendall(REQUEST[10:])
         assert _answer(sock).startswith(b"HTTP/1.1 200 ")
 
 
-def test_an_idle_keep_alive_connection_is_left_to_timeout_keep_alive() -> None:
+@PARSERS
+def test_an_idle_keep_alive_connection_is_left_to_timeout_keep_alive(parser: str) -> None:
     """Between requests the deadline does not run: a keep-alive connection idles longer and still works."""
-    with serving(with_header_deadline(0.5)) as port, _connect(port) as sock:
+    with serving(header_deadline_protocol(parser, 0.5)) as port, _connect(port) as sock:
         sock.sendall(REQUEST)
         assert _answer(sock).startswith(b"HTTP/1.1 200 ")
         time.sleep(1.2)
@@ -114,3 +125,11 @@ def test_the_default_deadline_is_a_few_seconds() -> None:
 def test_with_header_deadline_keeps_the_protocol(seconds: float) -> None:
     protocol = with_header_deadline(seconds)
     assert issubclass(protocol, HeaderDeadlineProtocol) and protocol.header_deadline == seconds
+
+
+def test_the_server_picks_the_deadline_protocol_of_its_parser() -> None:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert header_deadline_protocol("h11") is HeaderDeadlineProtocol
+    assert issubclass(header_deadline_protocol("httptools"), HttpToolsProtocol)
+    assert header_deadline_protocol("httptools", 2.0).header_deadline == 2.0  # type: ignore[attr-defined]

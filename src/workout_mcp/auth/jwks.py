@@ -21,6 +21,7 @@ from typing import Any
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
 
+from workout_mcp import metrics
 from workout_mcp.supabase import SupabaseError, SupabaseGateway
 
 log = logging.getLogger("workout_mcp.auth.jwks")
@@ -189,12 +190,14 @@ class JwksCache:
             else:
                 reason = str(exc) if isinstance(exc, JwksFetchError) else type(exc).__name__
             self._last_error = reason
+            metrics.jwks_fetch(ok=False)
             log.warning(
                 "jwks fetch failed; keeping %d cached key(s)",
                 len(self._keys),
                 extra={"jwks_url": self.jwks_url, "reason": reason, "event": "jwks_fetch_failed"},
             )
             return
+        metrics.jwks_fetch(ok=True)
         now = self.clock()
         removed = self._keys.keys() - keys.keys()
         self._keys = keys

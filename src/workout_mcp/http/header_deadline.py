@@ -8,8 +8,9 @@ connection forever. This protocol closes a connection whose request head has not
 `HEADER_DEADLINE_SECONDS` of the connection being made or of the head's first byte. Nothing can be
 answered at that point (HTTP allows no response before a request), so the connection is just closed.
 
-Wire it with `uvicorn.run(..., http=HeaderDeadlineProtocol)` (it is the h11 protocol, uvicorn's default
-here since httptools is not installed).
+uvicorn's httptools protocol has the same gap, so both parsers get the deadline:
+`HeaderDeadlineProtocol` (h11) and `HttpToolsHeaderDeadlineProtocol`; `header_deadline_protocol(parser)`
+picks the one for the parser the server runs on.
 """
 
 from __future__ import annotations
@@ -66,6 +67,67 @@ class HeaderDeadlineProtocol(H11Protocol):
         with contextlib.suppress(h11.LocalProtocolError):
             self.conn.send(h11.ConnectionClosed())
         self.transport.close()
+
+
+def _httptools_protocol() -> type[asyncio.Protocol]:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class HttpToolsHeaderDeadlineProtocol(HttpToolsProtocol):
+        """The same deadline on httptools: armed when the connection opens and when a request's first
+        byte arrives (`on_message_begin`), disarmed when its head is complete; an idle keep-alive
+        connection is left to `timeout_keep_alive`, as with h11."""
+
+        header_deadline: float = HEADER_DEADLINE_SECONDS
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._head_timer: asyncio.TimerHandle | None = None
+            self._in_head = False
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._in_head = True
+            self._arm()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_head = True
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._disarm()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(self.header_deadline, self._expire)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _expire(self) -> None:
+            self._head_timer = None
+            if not self._in_head or self.transport.is_closing():
+                return
+            log.debug("closed a connection whose request head did not arrive in %g s", self.header_deadline)
+            self.transport.close()
+
+    return HttpToolsHeaderDeadlineProtocol
+
+
+def header_deadline_protocol(parser: str, seconds: float = HEADER_DEADLINE_SECONDS) -> type[asyncio.Protocol]:
+    """The protocol class for uvicorn's `http=` option: `parser` is "h11" or "httptools"."""
+    base: type[asyncio.Protocol] = HeaderDeadlineProtocol if parser == "h11" else _httptools_protocol()
+    if seconds == HEADER_DEADLINE_SECONDS:
+        return base
+    return type(base.__name__, (base,), {"header_deadline": seconds})
 
 
 def with_header_deadline(seconds: float) -> type[HeaderDeadlineProtocol]:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workout_mcp import metrics
 from workout_mcp.ratelimit.build import RateLimits
 from workout_mcp.ratelimit.client_ip import TrustedProxies
 from workout_mcp.ratelimit.window import Decision, LimiterUnavailable, Policy, SlidingWindowLimiter
@@ -135,6 +136,7 @@ class RateLimitMiddleware:
             if body is _NO_BODY:
                 buffered, body = await self._read_body(scope, receive)
                 request_id = _inspect(body)[1]
+            metrics.rate_limited("unavailable")
             message = "Rate limiting is temporarily unavailable; retry in {}."
             await _send_json(
                 send, 503, self._jsonrpc_error(request_id, message, exc.retry_after), exc.retry_after, []
@@ -146,6 +148,7 @@ class RateLimitMiddleware:
         if body is _NO_BODY:
             buffered, body = await self._read_body(scope, receive)
             request_id = _inspect(body)[1]
+        metrics.rate_limited("user")
         message = f"Rate limit exceeded: {self.mcp.summary}; retry in {{}}."
         document = self._jsonrpc_error(request_id, message, decision.retry_after)
         await _send_json(send, 429, document, decision.retry_after, self.mcp.headers(decision))
@@ -155,6 +158,7 @@ class RateLimitMiddleware:
         try:
             decision = await self.oauth.limiter.hit(key)
         except LimiterUnavailable as exc:
+            metrics.rate_limited("unavailable")
             wait = human_duration(retry_seconds(exc.retry_after))
             description = f"Rate limiting is temporarily unavailable; retry in {wait}."
             document = {"error": "temporarily_unavailable", "error_description": description}
@@ -163,6 +167,7 @@ class RateLimitMiddleware:
         if decision.allowed:
             await self.app(scope, receive, _with_headers(send, self.oauth.headers(decision)))
             return
+        metrics.rate_limited("ip")
         wait = human_duration(retry_seconds(decision.retry_after))
         description = f"Too many requests from your address: {self.oauth.summary}; retry in {wait}."
         document = {"error": "temporarily_unavailable", "error_description": description}

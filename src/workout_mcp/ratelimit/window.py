@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
+if TYPE_CHECKING:  # `limits` (and wrapt, deprecated, packaging) stays out of the server's start-up
+    from limits import RateLimitItem
 
 Clock = Callable[[], float]
 """Seconds as a float; only differences matter to the memory backend, Redis needs wall-clock time."""
@@ -26,11 +27,11 @@ class Policy:
 
     @classmethod
     def per_hour(cls, limit: int) -> Policy:
-        return cls.from_item("hour", RateLimitItemPerHour(limit))
+        return cls("hour", limit, 3600)
 
     @classmethod
     def per_minute(cls, limit: int) -> Policy:
-        return cls.from_item("minute", RateLimitItemPerMinute(limit))
+        return cls("minute", limit, 60)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -19,6 +19,9 @@ from workout_mcp.auth.flow import NOT_THIS_BROWSER_TEXT, NOT_THIS_BROWSER_TITLE,
 from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings
 from workout_mcp.supabase import SupabaseAuth, SupabaseGateway
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = logging.getLogger("workout_mcp.auth.consent")
 
@@ -43,14 +46,20 @@ _STATIC = Path(__file__).resolve().parent.parent / "static"
 class Pages(Csrf):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.env = Environment(
+        self.css = (_STATIC / "consent.css").read_bytes()
+        self.style_url = f"{STYLE_PATH}?v={hashlib.sha256(self.css).hexdigest()[:12]}"
+
+    @functools.cached_property
+    def env(self) -> Environment:
+        """Built on the first page, so jinja2 stays out of the start-up path (and its memory)."""
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        return Environment(
             loader=FileSystemLoader(_TEMPLATES),
             autoescape=select_autoescape(["html"], default=True),
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.css = (_STATIC / "consent.css").read_bytes()
-        self.style_url = f"{STYLE_PATH}?v={hashlib.sha256(self.css).hexdigest()[:12]}"
 
     def _sealer(self, request: Request) -> Sealer | None:
         sealer: Sealer | None = getattr(request.app.state.services, "sealer", None)

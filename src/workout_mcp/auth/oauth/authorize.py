@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from workout_mcp import metrics
 from workout_mcp.auth.clients import MAX_STATE_LENGTH, UnknownClient, client_ref
 from workout_mcp.auth.flow import AuthorizationState, new_flow_nonce, start_flow
 from workout_mcp.auth.oauth.cimd import ClientMetadataUnavailable
@@ -166,6 +167,7 @@ def authorize_endpoint(ctx: FacadeContext) -> Endpoint:
         )
         response = redirect(location)
         start_flow(request, response, ctx.sealer, nonce, secure=ctx.secure_cookies)
+        metrics.oauth_outcome("authorize", "redirected")
         log.info(
             "authorize: client %r (%s) sent to Supabase, scope %r", client.client_name, client.kind, scope
         )

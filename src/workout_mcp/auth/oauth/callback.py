@@ -14,6 +14,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
+from workout_mcp import metrics
 from workout_mcp.auth.flow import (
     NOT_THIS_BROWSER_TEXT,
     NOT_THIS_BROWSER_TITLE,
@@ -97,6 +98,7 @@ def callback_endpoint(ctx: FacadeContext) -> Endpoint:
             add_query(redirect_uri, {"code": sealed_code, "state": client_state, "iss": ctx.issuer})
         )
         finish_flow(request, response, ctx.sealer, flow.flow, secure=secure)
+        metrics.oauth_outcome("callback", "authorized")
         log.info("callback: code issued")
         return response
 

@@ -23,6 +23,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from workout_mcp import metrics
+
 log = logging.getLogger("workout_mcp.auth.oauth")
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -148,9 +150,11 @@ def answers_errors(endpoint: Endpoint) -> Endpoint:
             return await endpoint(request)
         except OAuthError as exc:
             log.info("oauth %s refused: %s (%s)", path, exc.error, exc.description)
+            metrics.oauth_outcome(path, "refused", exc.error)
             return json_error(exc)
         except RedirectError as exc:
             log.info("oauth %s redirected an error to the client: %s", path, exc.error)
+            metrics.oauth_outcome(path, "denied" if exc.error == "access_denied" else "refused", exc.error)
             return redirect(
                 add_query(
                     exc.redirect_uri,
@@ -164,6 +168,7 @@ def answers_errors(endpoint: Endpoint) -> Endpoint:
             )
         except PageError as exc:
             log.info("oauth %s error page: %s", path, exc.title)
+            metrics.oauth_outcome(path, "refused", "error_page")
             return error_page(exc)
         except ClientGone:
             log.info("oauth %s: the client disconnected before its request was complete", path)

@@ -7,6 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from workout_mcp import metrics
 from workout_mcp.auth.clients import ClientMetadataError, validate_client_metadata
 from workout_mcp.auth.oauth.context import FacadeContext
 from workout_mcp.auth.oauth.errors import NO_STORE, Endpoint, OAuthError
@@ -40,6 +41,7 @@ def register_endpoint(ctx: FacadeContext) -> Endpoint:
         if secret is not None:
             answer["client_secret"] = secret
             answer["client_secret_expires_at"] = 0
+        metrics.oauth_outcome("register", "registered")
         return JSONResponse(answer, status_code=201, headers=NO_STORE)
 
     return register

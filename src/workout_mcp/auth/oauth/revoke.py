@@ -13,6 +13,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
+from workout_mcp import metrics
 from workout_mcp.auth.clients import client_ref
 from workout_mcp.auth.oauth.client_auth import authenticate_client
 from workout_mcp.auth.oauth.context import REFRESH_PURPOSE, FacadeContext
@@ -46,6 +47,7 @@ def revoke_endpoint(ctx: FacadeContext) -> Endpoint:
                 log.warning("revoke: %r presented another client's refresh token", client.client_name)
         elif token.count(".") == 2 and len(token) < 8192:
             await ctx.upstream.logout(token)
+        metrics.oauth_outcome("revoke", "revoked")
         log.info("revoke: done for %r", client.client_name)
         return Response(status_code=200, headers=NO_STORE)
 

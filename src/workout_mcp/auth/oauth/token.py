@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from workout_mcp import metrics
 from workout_mcp.auth.clients import RegisteredClient, client_ref
 from workout_mcp.auth.oauth.client_auth import authenticate_client
 from workout_mcp.auth.oauth.context import CODE_PURPOSE, REFRESH_PURPOSE, REFRESH_TTL_SECONDS, FacadeContext
@@ -82,6 +83,7 @@ def token_endpoint(ctx: FacadeContext) -> Endpoint:
         ):
             raise _invalid_grant("PKCE verification failed")
         tokens = await ctx.upstream.exchange_code(str(payload["u"]), verifier)
+        metrics.oauth_outcome("token", "exchanged")
         log.info("token: authorization_code granted to %r", client.client_name)
         return answer(tokens, client, str(payload.get("k", "")))
 
@@ -91,6 +93,7 @@ def token_endpoint(ctx: FacadeContext) -> Endpoint:
             raise OAuthError("invalid_request", "refresh_token is required")
         payload = _open(ctx, REFRESH_PURPOSE, presented, client, "refresh token")
         tokens = await ctx.upstream.refresh(str(payload["t"]))
+        metrics.oauth_outcome("token", "refreshed")
         log.info("token: refresh_token granted to %r", client.client_name)
         return answer(tokens, client, str(payload.get("k", "")))
 
