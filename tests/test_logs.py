@@ -80,7 +80,13 @@ def test_oauth_codes_and_states_are_still_masked(text: str) -> None:
     assert "[redacted]" in redacted
 
 
-def test_uvicorn_color_message_copy_is_dropped(captured: io.StringIO) -> None:
+def test_uvicorn_color_message_copy_is_dropped(
+    captured: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An in-process uvicorn.Config elsewhere in the suite applies uvicorn's own dictConfig ("uvicorn"
+    # stops propagating, levels set); the server itself runs with log_config=None, as here.
+    monkeypatch.setattr(logging.getLogger("uvicorn"), "propagate", True)
+    monkeypatch.setattr(logging.getLogger("uvicorn.error"), "level", logging.NOTSET)
     logging.getLogger("uvicorn.error").info(
         "Started server process [%d]",
         42,
