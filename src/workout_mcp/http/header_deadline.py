@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -28,27 +27,12 @@ log = logging.getLogger("workout_mcp.http.header_deadline")
 HEADER_DEADLINE_SECONDS = 10.0
 
 
-class HeaderDeadlineProtocol(H11Protocol):
+class _HeadTimer:
+    """The timer both protocols share: armed while a request head is awaited, `_close_slow_head` on expiry."""
+
     header_deadline: float = HEADER_DEADLINE_SECONDS
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._head_timer: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self._arm()  # a head has begun but is not complete
-        else:
-            self._disarm()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
+    loop: asyncio.AbstractEventLoop
+    _head_timer: asyncio.TimerHandle | None = None
 
     def _arm(self) -> None:
         if self._head_timer is None:
@@ -61,9 +45,37 @@ class HeaderDeadlineProtocol(H11Protocol):
 
     def _expire(self) -> None:
         self._head_timer = None
-        if self.conn.their_state is not h11.IDLE or self.transport.is_closing():
-            return
-        log.debug("closed a connection whose request head did not arrive in %g s", self.header_deadline)
+        if self._awaiting_head():
+            log.debug("closed a connection whose request head did not arrive in %g s", self.header_deadline)
+            self._close_slow_head()
+
+    def _awaiting_head(self) -> bool:
+        raise NotImplementedError
+
+    def _close_slow_head(self) -> None:
+        raise NotImplementedError
+
+
+class HeaderDeadlineProtocol(_HeadTimer, H11Protocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._awaiting_head():
+            self._arm()  # a head has begun but is not complete
+        else:
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _awaiting_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
+
+    def _close_slow_head(self) -> None:
         with contextlib.suppress(h11.LocalProtocolError):
             self.conn.send(h11.ConnectionClosed())
         self.transport.close()
@@ -72,17 +84,12 @@ class HeaderDeadlineProtocol(H11Protocol):
 def _httptools_protocol() -> type[asyncio.Protocol]:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    class HttpToolsHeaderDeadlineProtocol(HttpToolsProtocol):
+    class HttpToolsHeaderDeadlineProtocol(_HeadTimer, HttpToolsProtocol):
         """The same deadline on httptools: armed when the connection opens and when a request's first
         byte arrives (`on_message_begin`), disarmed when its head is complete; an idle keep-alive
         connection is left to `timeout_keep_alive`, as with h11."""
 
-        header_deadline: float = HEADER_DEADLINE_SECONDS
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._head_timer: asyncio.TimerHandle | None = None
-            self._in_head = False
+        _in_head = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -103,20 +110,10 @@ def _httptools_protocol() -> type[asyncio.Protocol]:
             self._disarm()
             super().connection_lost(exc)
 
-        def _arm(self) -> None:
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(self.header_deadline, self._expire)
+        def _awaiting_head(self) -> bool:
+            return self._in_head and not self.transport.is_closing()
 
-        def _disarm(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
-        def _expire(self) -> None:
-            self._head_timer = None
-            if not self._in_head or self.transport.is_closing():
-                return
-            log.debug("closed a connection whose request head did not arrive in %g s", self.header_deadline)
+        def _close_slow_head(self) -> None:
             self.transport.close()
 
     return HttpToolsHeaderDeadlineProtocol
