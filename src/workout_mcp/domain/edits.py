@@ -13,15 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from workout_mcp.domain.models import NewWorkout
+from workout_mcp.domain import models
+from workout_mcp.domain.models import EARLIEST_YEAR, NewWorkout
 
 # A retried log_workout without an idempotency key is recognised by an identical payload (same start
 # time, same sets, same fields) saved this recently; see `fingerprint`.
 RETRY_WINDOW_SECONDS = 600
 IDEMPOTENCY_KEY_MAX = 100
 RESTORE_DAYS = 30
-
-EARLIEST_YEAR = 1900
 
 
 def utc_instant(value: datetime, *, field: str) -> datetime:
@@ -32,7 +31,7 @@ def utc_instant(value: datetime, *, field: str) -> datetime:
         moment = value.astimezone(UTC)
     except OverflowError:
         raise ValueError(f"{field} is out of range; use a year from {EARLIEST_YEAR} to next year") from None
-    if not EARLIEST_YEAR <= moment.year <= datetime.now(UTC).year + 1:
+    if not EARLIEST_YEAR <= moment.year <= models.clock().year + 1:
         raise ValueError(f"{field} is out of range; use a year from {EARLIEST_YEAR} to next year")
     return moment
 

@@ -230,21 +230,3 @@ class SetRecord(BaseModel):
     distance_m: float | None = None
     rpe: float | None = None
     is_warmup: bool = False
-
-
-class PlanItem(BaseModel):
-    id: str
-    exercise_id: str
-    position: int
-    target_sets: int | None = None
-    target_reps: int | None = None
-    target_weight_kg: float | None = None
-    notes: str | None = None
-
-
-class Plan(BaseModel):
-    id: str
-    title: str
-    scheduled_for: datetime | None = None
-    notes: str | None = None
-    items: list[PlanItem] = Field(default_factory=list)

@@ -24,14 +24,13 @@ from workout_mcp.domain.body_weight import (
     history,
 )
 from workout_mcp.domain.edits import (
-    EARLIEST_YEAR,
     PlanLink,
     SetChanges,
     SetField,
     WorkoutChanges,
     WorkoutField,
 )
-from workout_mcp.domain.models import Name, NewSet, Text, Unit
+from workout_mcp.domain.models import EARLIEST_YEAR, Name, NewSet, Text, Unit
 from workout_mcp.domain.plans import NewPlan, NewPlanSession, PlanListEntry, PlanView
 from workout_mcp.domain.progress import ExerciseProgress, exercise_progress
 from workout_mcp.domain.units import display_weight, to_kg
