@@ -32,6 +32,7 @@ from workout_mcp.config import Settings, is_loopback_host
 from workout_mcp.http.access_log import AccessLogMiddleware
 from workout_mcp.http.cors import AppCORSMiddleware
 from workout_mcp.http.security_headers import SecurityHeadersMiddleware
+from workout_mcp.http.stateless_exchange import StatelessExchange
 from workout_mcp.http.upstream_metrics import SupabaseMetricsTransport
 from workout_mcp.store.base import WorkoutStore
 from workout_mcp.store.selection import open_store
@@ -93,7 +94,7 @@ class McpEndpoint:
     """POST goes to the SDK; GET (an idle SSE stream would keep a Fly machine awake) and DELETE get 405."""
 
     def __init__(self, mcp: MCPServer) -> None:
-        self.mcp = mcp
+        self.exchange = StatelessExchange(mcp.session_manager)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
@@ -104,7 +105,7 @@ class McpEndpoint:
             )
             await response(scope, receive, send)
             return
-        await self.mcp.session_manager.asgi_app(scope, receive, send)
+        await self.exchange(scope, receive, send)
 
 
 def create_app(
