@@ -10,7 +10,8 @@
 the default GC. `full` is `workout_mcp.app.create_app` as it ships (access log at INFO, CORS, security
 headers, bearer JWT against the stand-in's JWKS, rate limiter with a limit that never triggers, the SDK's
 auth context, the tool-audit middleware, Prometheus metrics on a port of their own), plus the same async
-tool, registered here only, after `gc.collect(); gc.freeze()` as `workout_mcp.server` does. All three are
+tool, registered here only, with `workout_mcp.server`'s start-up policy (the cyclic collector off while
+the app is built, then `gc.freeze()` and on again). All three are
 served by one uvicorn worker with the options of `workout_mcp.server` (uvloop and httptools when they load).
 """
 
@@ -148,10 +149,15 @@ def main(argv: list[str] | None = None) -> None:
     elif args.kind == "bare-docs":
         app = bare_app(sync_tool=True)
     else:
+        from workout_mcp.server import building, serving
+
+        building()  # as `workout_mcp.server.main` starts
         app = full_app(args)
-    if args.kind != "bare-docs":
+    if args.kind == "bare":
         gc.collect()
         gc.freeze()
+    elif args.kind != "bare-docs":
+        serving()  # as `workout_mcp.server` does once the app is built
     serve(app, args.port)
     sys.exit(0)
 

@@ -31,6 +31,7 @@ from workout_mcp.auth.sealing import Sealer
 from workout_mcp.config import Settings, is_loopback_host
 from workout_mcp.http.access_log import AccessLogMiddleware
 from workout_mcp.http.cors import AppCORSMiddleware
+from workout_mcp.http.lazy_routes import LazyRoutes
 from workout_mcp.http.security_headers import SecurityHeadersMiddleware
 from workout_mcp.http.stateless_exchange import StatelessExchange
 from workout_mcp.http.upstream_metrics import SupabaseMetricsTransport
@@ -159,7 +160,7 @@ def create_app(
     if settings.rate_limit_enabled:
         middleware.append(rate_limit_middleware(settings, services))
     middleware.append(Middleware(AuthContextMiddleware))
-    route_paths = [route.path for route in routes if isinstance(route, Route)]
+    route_paths = [path for route in routes for path in route_paths_of(route)]
     middleware.insert(0, Middleware(AccessLogMiddleware, route_paths=route_paths))
 
     @contextlib.asynccontextmanager
@@ -181,6 +182,12 @@ def create_app(
     return app
 
 
+def route_paths_of(route: BaseRoute) -> list[str]:
+    if isinstance(route, LazyRoutes):
+        return list(route.paths)
+    return [route.path] if isinstance(route, Route) else []
+
+
 def upstream_client(settings: Settings) -> httpx.AsyncClient:
     """The one client for every call to Supabase; timed and counted by endpoint when metrics are on."""
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
@@ -194,27 +201,59 @@ def upstream_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+# The paths of the sign-in side (the facade's metadata and endpoints, the consent page, `/account`), built
+# on their first request (`LazyRoutes` refuses to build anything else).
+IDENTITY_PATHS = (
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/openid-configuration",
+    "/oauth/register",
+    "/oauth/authorize",
+    "/oauth/callback",
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/consent",
+    "/oauth/consent/password",
+    "/oauth/consent/otp",
+    "/oauth/consent/verify",
+    "/oauth/consent/decision",
+    "/oauth/consent/signout",
+    "/oauth/consent/style.css",
+    "/account",
+    "/account/password",
+    "/account/signout",
+    "/account/preview",
+    "/account/import",
+    "/account/export",
+)
+
+
 def identity(settings: Settings, services: Services) -> tuple[list[BaseRoute], Middleware]:
-    """Resource-server metadata, the OAuth facade, the consent page, and the bearer check on `/mcp`."""
-    from workout_mcp.auth.account import account_routes
-    from workout_mcp.auth.consent import consent_routes
+    """Resource-server metadata and the bearer check on `/mcp` now; the OAuth facade, the consent page
+    and `/account` on the first request for one of their paths."""
     from workout_mcp.auth.metadata import protected_resource_routes, resource_metadata_url
     from workout_mcp.auth.middleware import BearerAuthMiddleware
-    from workout_mcp.auth.oauth import oauth_facade_routes
     from workout_mcp.auth.verifier import SupabaseTokenVerifier
 
-    if services.sealer is None:  # config.problems() makes SECRET_KEY required whenever auth is on
+    sealer = services.sealer
+    if sealer is None:  # config.problems() makes SECRET_KEY required whenever auth is on
         raise ValueError("SECRET_KEY is required when authentication is enabled")
     # The first JWKS fetch happens on the first token, so start-up never waits on Supabase.
     verifier = SupabaseTokenVerifier.from_settings(settings, services.http)
     services.token_verifier = verifier
     services.health_checks["jwks"] = verifier.health
-    routes = [
-        *protected_resource_routes(settings),
-        *oauth_facade_routes(settings, services.sealer, services.http),
-        *consent_routes(settings),
-        *account_routes(settings),
-    ]
+
+    def sign_in_routes() -> list[BaseRoute]:
+        from workout_mcp.auth.account import account_routes
+        from workout_mcp.auth.consent import consent_routes
+        from workout_mcp.auth.oauth import oauth_facade_routes
+
+        return [
+            *oauth_facade_routes(settings, sealer, services.http),
+            *consent_routes(settings),
+            *account_routes(settings),
+        ]
+
+    routes = [*protected_resource_routes(settings), LazyRoutes(IDENTITY_PATHS, sign_in_routes)]
     bearer = Middleware(
         BearerAuthMiddleware, verifier=verifier, resource_metadata_url=resource_metadata_url(settings)
     )

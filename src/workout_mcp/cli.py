@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from datetime import UTC, datetime
 
 from workout_mcp import __version__
-from workout_mcp.data_commands import register as register_data_commands
 
 
 def _weeks(text: str) -> int:
@@ -53,7 +53,10 @@ async def _demo(weeks: int, force: bool) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    from workout_mcp.data_commands import register as register_data_commands
+    from workout_mcp.login.cli import add_parsers as add_login_parsers
+
     parser = argparse.ArgumentParser(prog="workout-mcp", description="Your workout log, inside Claude.")
     parser.add_argument("--version", action="version", version=f"workout-mcp {__version__}")
     sub = parser.add_subparsers(dest="command")
@@ -64,10 +67,23 @@ def main(argv: list[str] | None = None) -> None:
     )
     demo.add_argument("--force", action="store_true", help="add demo training even if the log has workouts")
     register_data_commands(sub)
-    from workout_mcp.login.cli import add_parsers as add_login_parsers
-
     add_login_parsers(sub)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from workout_mcp.server import building
+
+    # The server's start-up policy (`workout_mcp.server.building`) from the first import on: `serve`
+    # turns the collector back on once the server is built; every other command right after parsing.
+    building()
+    try:
+        args = parse(argv)
+    except BaseException:  # --help, --version and usage errors end here
+        gc.enable()
+        raise
+    if args.command not in (None, "serve"):
+        gc.enable()
     if getattr(args, "handler", None) is not None:
         raise SystemExit(args.handler(args))
     if args.command == "demo":

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import anyio.to_thread
 from mcp.server.apps import APP_MIME_TYPE, Apps, ResourceCsp
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.resources import Resource
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -41,6 +42,7 @@ __all__ = ["APP_MIME_TYPE", "DASHBOARD_URI", "progress_app"]
 LEGACY_TOOL_META: dict[str, Any] = {"ui/resourceUri": DASHBOARD_URI}
 # The dashboard is one self-contained file: no network, no outside scripts, styles, images or frames.
 DASHBOARD_CSP = ResourceCsp(connect_domains=[], resource_domains=[])
+BORDER = {"prefersBorder": True}
 
 _LABELS: dict[Metric, str] = {
     "estimated_1rm": "estimated 1RM",
@@ -117,20 +119,31 @@ def dashboard_html() -> str:
     return resources.files("workout_mcp.surface.apps").joinpath("dashboard.html").read_text("utf-8")
 
 
+class DashboardResource(Resource):
+    """The dashboard read from the package when a host opens it: half a megabyte of HTML (a whole
+    megabyte as a Python string) is not worth keeping in every server's memory for a rare read."""
+
+    async def read(self) -> str:
+        return dashboard_html()
+
+
 def progress_app(store: WorkoutStore, *, today: Callable[[], date]) -> Apps:
     """The MCP Apps extension (`io.modelcontextprotocol/ui`) for `MCPServer(extensions=[...])`:
     `progress_chart`, linked through `_meta.ui.resourceUri` to the `ui://` dashboard it also serves.
     Hosts without the extension see an ordinary tool and an ordinary resource."""
     apps = Apps()
-    apps.add_html_resource(
-        DASHBOARD_URI,
-        dashboard_html(),
-        name="training-dashboard",
-        title="Training dashboard",
-        description="MCP App: recent sessions, the records board, a progress chart per exercise, this "
-        "week's volume per muscle group.",
-        csp=DASHBOARD_CSP,
-        prefers_border=True,
+    # What `Apps.add_html_resource(uri, html, csp=..., prefers_border=True)` registers, with the text
+    # read on demand.
+    apps.add_resource(
+        DashboardResource(
+            uri=DASHBOARD_URI,
+            name="training-dashboard",
+            title="Training dashboard",
+            description="MCP App: recent sessions, the records board, a progress chart per exercise, this "
+            "week's volume per muscle group.",
+            mime_type=APP_MIME_TYPE,
+            meta={"ui": {"csp": DASHBOARD_CSP.model_dump(by_alias=True, exclude_none=True), **BORDER}},
+        )
     )
 
     @apps.tool(
