@@ -150,6 +150,7 @@ def test_dashboard_renders_in_a_sandboxed_iframe_through_the_app_bridge(
             sessions = driver.find_elements(By.CSS_SELECTOR, "#sessions-body tbody tr")
             records = driver.find_elements(By.CSS_SELECTOR, "#records-body tbody tr")
             bars = driver.find_elements(By.CSS_SELECTOR, "#week-body .bar")
+            week_text = driver.find_element(By.ID, "week-body").text
             exercise = driver.find_element(By.ID, "exercise").get_attribute("value")
             drawn = len(driver.find_elements(By.CSS_SELECTOR, "#chart circle.point"))
             options = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#exercise option")]
@@ -170,7 +171,11 @@ def test_dashboard_renders_in_a_sandboxed_iframe_through_the_app_bridge(
                 timeout=60,
             )
     assert {"list_workouts", "personal_records", "training_summary", "progress_chart"} <= set(calls)
-    assert 1 <= len(sessions) <= 6 and len(records) >= 5 and bars
+    assert 1 <= len(sessions) <= 6 and len(records) >= 5
+    # One bar per muscle group trained this week, as the server counts them (none early on a Monday).
+    groups = this_weeks_muscle_groups(demo_db)
+    assert len(bars) == groups
+    assert groups > 0 or week_text == "Nothing logged this week yet."
     assert applied == theme
     assert exercise == "Bench Press"  # the tool result that opened the dashboard picked the exercise
     # What the app drew is what the server says, asked here without the browser.
@@ -186,5 +191,19 @@ def expected_points(db: Path, args: dict[str, Any]) -> int:
             result = await client.call_tool("progress_chart", args | {"include_image": False})
         assert result.structured_content is not None
         return len(result.structured_content["points"])
+
+    return asyncio.run(ask())
+
+
+def this_weeks_muscle_groups(db: Path) -> int:
+    import asyncio
+
+    async def ask() -> int:
+        params = StdioServerParameters(command=COMMAND, args=[], env=env_for(db))
+        async with Client(params) as client:
+            result = await client.call_tool("training_summary", {"period": "week", "periods": 1})
+        assert result.structured_content is not None
+        periods = result.structured_content["periods"]
+        return len(periods[-1]["volume_by_muscle_group"]) if periods else 0
 
     return asyncio.run(ask())

@@ -88,7 +88,9 @@ def test_a_build_that_differs_from_the_declared_paths_is_refused() -> None:
 
 async def test_wrong_methods_and_trailing_slashes_are_answered_as_by_the_apps_router() -> None:
     app, lazy = sign_in_app()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as client:
         wrong = await client.get("/oauth/token")
         slash = await client.post("/oauth/token/")
         missing = await client.get("/oauth/nothing-here")
@@ -119,5 +121,7 @@ async def test_the_facade_answers_through_the_lazy_routes_against_the_stand_in()
                 "/oauth/register",
                 json={"redirect_uris": ["https://claude.ai/api/mcp/auth_callback"], "client_name": "probe"},
             )
-    assert metadata.status_code == 200 and metadata.json()["registration_endpoint"].endswith("/oauth/register")
+    assert metadata.status_code == 200 and metadata.json()["registration_endpoint"].endswith(
+        "/oauth/register"
+    )
     assert registered.status_code == 201 and registered.json()["client_id"]
