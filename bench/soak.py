@@ -128,7 +128,7 @@ async def soak(args: argparse.Namespace) -> int:
         command = [
             sys.executable, "-m", "bench.servers", "full-tools", "--port", str(port), "--db", str(db),
             "--supabase-url", standin.url, "--anon-key", standin.anon_key, "--client-id", CLIENT_ID,
-            "--log-file", os.devnull,
+            "--log-file", os.devnull, *(f"--ablate-{a}" for a in args.ablate),
         ]  # fmt: skip
         proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         try:
@@ -248,6 +248,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--ablate",
+        action="append",
+        default=[],
+        choices=["rate-limit"],
+        help="switch a piece of the server off (rate-limit: its one-hour windows hold every call)",
+    )
     args = parser.parse_args()
     if not 0 < args.minutes <= 60:
         parser.error("--minutes must be in (0, 60]")

@@ -2,7 +2,8 @@
 
 Middleware, outermost first (DESIGN.md): access log + request id -> CORS -> security headers ->
 bearer auth -> per-user rate limit -> the SDK's auth context -> routes. The MCP endpoint is the SDK's
-session manager called directly (no inner Starlette app, no redirect between `/mcp` and `/mcp/`).
+session manager behind `StatelessExchange` (no inner Starlette app, no redirect between `/mcp` and
+`/mcp/`); the sign-in side is built on its first request (`LazyRoutes`).
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
 
 
 class McpEndpoint:
-    """POST goes to the SDK; GET (an idle SSE stream would keep a Fly machine awake) and DELETE get 405."""
+    """POST goes to the SDK's request kernel (`StatelessExchange`); GET (an idle SSE stream would keep a Fly
+    machine awake) and DELETE get 405."""
 
     def __init__(self, mcp: MCPServer) -> None:
         self.exchange = StatelessExchange(mcp.session_manager)
