@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from tests.standin.fixtures import run_standin
 from workout_mcp.app import IDENTITY_PATHS, create_app
-from workout_mcp.config import load_settings
+from workout_mcp.config import Settings, load_settings
 from workout_mcp.http.lazy_routes import LazyRoutes
 
 SIGN_IN_MODULES = ("workout_mcp.auth.oauth", "workout_mcp.auth.consent", "workout_mcp.auth.account", "jinja2")
@@ -24,7 +24,7 @@ CLIENT_ID = "6f1f8f0e-2b7c-4d5e-9a41-000000000001"
 PROBE = f"""
 import sys
 from workout_mcp.app import create_app
-from workout_mcp.config import load_settings
+from workout_mcp.config import Settings, load_settings
 from starlette.testclient import TestClient
 settings = load_settings(
     _env_file=None, mcp_transport="http", auth_mode="supabase", supabase_url="http://127.0.0.1:9",
@@ -54,19 +54,24 @@ def test_building_the_app_loads_nothing_of_the_sign_in_side_until_it_is_asked_fo
     assert all(name in modules for name in SIGN_IN_MODULES[:3])
 
 
-def sign_in_app() -> tuple[Starlette, LazyRoutes]:
-    settings = load_settings(
+def settings_for(
+    supabase_url: str = "http://127.0.0.1:9", anon_key: str = "anon-key-0123456789abcdef"
+) -> Settings:
+    return load_settings(
         _env_file=None,
         mcp_transport="http",
         auth_mode="supabase",
-        supabase_url="http://127.0.0.1:9",
-        supabase_anon_key="anon-key-0123456789abcdef",
+        supabase_url=supabase_url,
+        supabase_anon_key=anon_key,
         oauth_client_id=CLIENT_ID,
         oauth_client_secret="client-secret",
         secret_key=SECRET,
         metrics_port=0,
     )
-    app = create_app(settings)
+
+
+def sign_in_app() -> tuple[Starlette, LazyRoutes]:
+    app = create_app(settings_for())
     (lazy,) = [route for route in app.routes if isinstance(route, LazyRoutes)]
     return app, lazy
 
@@ -102,18 +107,7 @@ async def test_wrong_methods_and_trailing_slashes_are_answered_as_by_the_apps_ro
 
 async def test_the_facade_answers_through_the_lazy_routes_against_the_stand_in() -> None:
     with run_standin() as standin:
-        settings = load_settings(
-            _env_file=None,
-            mcp_transport="http",
-            auth_mode="supabase",
-            supabase_url=standin.url,
-            supabase_anon_key=standin.anon_key,
-            oauth_client_id=CLIENT_ID,
-            oauth_client_secret="client-secret",
-            secret_key=SECRET,
-            metrics_port=0,
-        )
-        app = create_app(settings)
+        app = create_app(settings_for(standin.url, standin.anon_key))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             metadata = await client.get("/.well-known/oauth-authorization-server")
