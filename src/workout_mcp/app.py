@@ -38,6 +38,7 @@ from workout_mcp.http.stateless_exchange import StatelessExchange
 from workout_mcp.http.upstream_metrics import SupabaseMetricsTransport
 from workout_mcp.store.base import WorkoutStore
 from workout_mcp.store.selection import open_store
+from workout_mcp.supabase import LazyTransport
 from workout_mcp.surface.server import build_mcp_server
 
 log = logging.getLogger("workout_mcp.app")
@@ -193,7 +194,7 @@ def route_paths_of(route: BaseRoute) -> list[str]:
 def upstream_client(settings: Settings) -> httpx.AsyncClient:
     """The one client for every call to Supabase; timed and counted by endpoint when metrics are on."""
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
-    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
+    transport: httpx.AsyncBaseTransport = LazyTransport(limits=limits)
     if metrics.active() is not None and settings.supabase_url is not None:
         transport = SupabaseMetricsTransport(transport, origin=settings.supabase_url)
     return httpx.AsyncClient(

@@ -51,9 +51,11 @@ async def serve_stdio(settings: Settings) -> None:
     import httpx
 
     from workout_mcp.store.selection import open_store
+    from workout_mcp.supabase import LazyTransport
     from workout_mcp.surface.server import build_mcp_server
 
-    async with httpx.AsyncClient(timeout=settings.upstream_timeout_seconds) as client:
+    transport = LazyTransport()  # the local log never calls out: no TLS context for it
+    async with httpx.AsyncClient(timeout=settings.upstream_timeout_seconds, transport=transport) as client:
         store = open_store(settings, client)
         try:
             server = build_mcp_server(settings, store)

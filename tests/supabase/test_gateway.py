@@ -115,3 +115,71 @@ def test_the_gateway_imports_nothing_above_it() -> None:
                 assert not node.module.startswith(
                     ("workout_mcp.auth", "workout_mcp.store", "workout_mcp.surface", "workout_mcp.app")
                 ), f"{source.name} imports {node.module}"
+
+
+def counting_transports(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    made: list[dict[str, Any]] = []
+    real = httpx.AsyncHTTPTransport.__init__
+
+    def init(self: httpx.AsyncHTTPTransport, **options: Any) -> None:
+        made.append(options)
+        real(self, **options)
+
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "__init__", init)
+    return made
+
+
+async def test_a_server_on_the_local_log_builds_no_upstream_transport(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No TLS context (~30 ms, ~2 MiB) for a server that never calls out."""
+    from workout_mcp.app import create_app
+    from workout_mcp.config import load_settings
+
+    made = counting_transports(monkeypatch)
+    settings = load_settings(
+        _env_file=None,
+        mcp_transport="http",
+        auth_mode="none",
+        workout_db_path=tmp_path / "w.db",
+        metrics_port=0,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+        ) as c:
+            listed = await c.post(
+                "/mcp",
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "list_workouts", "arguments": {}}},
+                headers={"Accept": "application/json", "Mcp-Protocol-Version": "2025-11-25"},
+            )  # fmt: skip
+    assert listed.status_code == 200 and listed.json()["result"]["structuredContent"]["total"] == 0
+    assert made == []
+
+
+async def test_the_upstream_transport_is_made_on_the_first_call_with_its_options_and_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workout_mcp.supabase import LazyTransport
+
+    made = counting_transports(monkeypatch)
+    limits = httpx.Limits(max_connections=3)
+    transport = LazyTransport(limits=limits)
+    closed: list[bool] = []
+    async with httpx.AsyncClient(transport=transport) as client:
+        assert made == []
+        for _ in range(2):
+            with pytest.raises(httpx.ConnectError):  # nothing listens on port 9: the calls still went through
+                await client.get("http://127.0.0.1:9/")
+        inner = transport.transport
+        real_close = inner.aclose
+
+        async def aclose() -> None:
+            closed.append(True)
+            await real_close()
+
+        monkeypatch.setattr(inner, "aclose", aclose)
+    assert made == [{"limits": limits}]  # one transport for the client's life, with the options given
+    assert closed == [True]  # closed with the client

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from workout_mcp.supabase.auth import SupabaseAuth, UserSession
 from workout_mcp.supabase.errors import SupabaseError, parse_error
-from workout_mcp.supabase.gateway import SupabaseGateway, SupabaseResponse
+from workout_mcp.supabase.gateway import LazyTransport, SupabaseGateway, SupabaseResponse
 
 __all__ = [
+    "LazyTransport",
     "SupabaseAuth",
     "SupabaseError",
     "SupabaseGateway",

@@ -26,6 +26,29 @@ log = logging.getLogger("workout_mcp.supabase")
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 
+class LazyTransport(httpx.AsyncBaseTransport):
+    """`httpx.AsyncHTTPTransport(**options)`, made on the first request. Its TLS context (OpenSSL's
+    start-up and the CA bundle: ~30 ms and ~2 MiB) is built at construction whatever the URL; a server on
+    the local log never calls out, and one on Supabase pays it on its first call instead of at start."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._transport: httpx.AsyncHTTPTransport | None = None
+
+    @property
+    def transport(self) -> httpx.AsyncHTTPTransport:
+        if self._transport is None:
+            self._transport = httpx.AsyncHTTPTransport(**self._options)
+        return self._transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
+
+
 @dataclass(frozen=True)
 class SupabaseResponse:
     status: int
