@@ -237,6 +237,7 @@ async def test_tool_links_the_dashboard_and_the_resource_declares_mime_and_csp(d
             "connectDomains": [],
             "resourceDomains": [],
         }
+        assert entry.meta["ui"]["prefersBorder"] is True
 
         read = await client.read_resource(DASHBOARD_URI)
         (content,) = read.contents

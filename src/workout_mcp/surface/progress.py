@@ -42,7 +42,10 @@ __all__ = ["APP_MIME_TYPE", "DASHBOARD_URI", "progress_app"]
 LEGACY_TOOL_META: dict[str, Any] = {"ui/resourceUri": DASHBOARD_URI}
 # The dashboard is one self-contained file: no network, no outside scripts, styles, images or frames.
 DASHBOARD_CSP = ResourceCsp(connect_domains=[], resource_domains=[])
-BORDER = {"prefersBorder": True}
+# `_meta.ui` as `Apps.add_html_resource(..., csp=DASHBOARD_CSP, prefers_border=True)` writes it.
+DASHBOARD_META: dict[str, Any] = {
+    "ui": {"csp": DASHBOARD_CSP.model_dump(by_alias=True, exclude_none=True), "prefersBorder": True}
+}
 
 _LABELS: dict[Metric, str] = {
     "estimated_1rm": "estimated 1RM",
@@ -132,8 +135,6 @@ def progress_app(store: WorkoutStore, *, today: Callable[[], date]) -> Apps:
     `progress_chart`, linked through `_meta.ui.resourceUri` to the `ui://` dashboard it also serves.
     Hosts without the extension see an ordinary tool and an ordinary resource."""
     apps = Apps()
-    # What `Apps.add_html_resource(uri, html, csp=..., prefers_border=True)` registers, with the text
-    # read on demand.
     apps.add_resource(
         DashboardResource(
             uri=DASHBOARD_URI,
@@ -142,7 +143,7 @@ def progress_app(store: WorkoutStore, *, today: Callable[[], date]) -> Apps:
             description="MCP App: recent sessions, the records board, a progress chart per exercise, this "
             "week's volume per muscle group.",
             mime_type=APP_MIME_TYPE,
-            meta={"ui": {"csp": DASHBOARD_CSP.model_dump(by_alias=True, exclude_none=True), **BORDER}},
+            meta=DASHBOARD_META,
         )
     )
 
