@@ -32,7 +32,7 @@ from tests.live_server import free_port
 from tests.standin.fixtures import run_standin
 
 from bench.load import PROTOCOL_VERSION, read_response
-from bench.run import CLIENT_ID, HOST, RESULTS, ROOT, rss_mib
+from bench.run import CLIENT_ID, HOST, RESULTS, ROOT, rss_mib, stop_server
 
 READS = (
     ("list_workouts", {"limit": 10}),
@@ -135,12 +135,7 @@ async def soak(args: argparse.Namespace) -> int:
             await wait_until_up(port)
             minutes = await drive(args, port, tokens, proc.pid)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            stop_server(proc)
     return report(args, minutes)
 
 
