@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop_process
 from tests.standin.fixtures import run_standin
 
 from bench.load import first_success, run_load
@@ -126,8 +126,7 @@ async def profile(args: argparse.Namespace) -> None:
                 f"load during profile: {result.rps:.0f} req/s, {result.errors} errors (py-spy slows it down)"
             )
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop_process(proc)
     print(report(raw))
     print(f"\nraw stacks: {raw.relative_to(ROOT)} (load into speedscope.app or flamegraph.pl)")
 

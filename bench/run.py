@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop_process
 from tests.standin.fixtures import run_standin
 
 from bench.load import LoadResult, first_success, run_load
@@ -149,15 +149,6 @@ def start_server(
     return proc, port, started
 
 
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
 async def cold_start(
     kind: str, args: argparse.Namespace, token: str | None, standin_url: str, anon_key: str
 ) -> tuple[subprocess.Popen[bytes], int, float, float]:
@@ -167,10 +158,10 @@ async def cold_start(
     try:
         ready = await first_success(HOST, port, token, deadline=started + args.start_timeout)
     except BaseException:
-        stop_server(proc)
+        stop_process(proc)
         raise
     if ready is None:
-        stop_server(proc)
+        stop_process(proc)
         raise RuntimeError(f"{kind} server did not answer a tools/call within {args.start_timeout} s")
     return proc, port, (ready - started) * 1000, cpu_seconds(proc.pid) * 1000
 
@@ -184,7 +175,7 @@ async def measure(
     cpu: list[float] = []
     for _ in range(args.cold_starts - 1):
         proc, _port, ms, cpu_ms = await cold_start(kind, args, user_tokens[0], standin_url, anon_key)
-        stop_server(proc)
+        stop_process(proc)
         extra.append(ms)
         cpu.append(cpu_ms)
     proc, port, ms, cpu_ms = await cold_start(kind, args, user_tokens[0], standin_url, anon_key)
@@ -209,7 +200,7 @@ async def measure(
         run.rss_mib = rss_mib(proc.pid)
         return run
     finally:
-        stop_server(proc)
+        stop_process(proc)
 
 
 def median(values: list[float]) -> float:

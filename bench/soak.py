@@ -28,11 +28,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop_process
 from tests.standin.fixtures import run_standin
 
 from bench.load import PROTOCOL_VERSION, read_response
-from bench.run import CLIENT_ID, HOST, RESULTS, ROOT, rss_mib, stop_server
+from bench.run import CLIENT_ID, HOST, RESULTS, ROOT, rss_mib
 
 READS = (
     ("list_workouts", {"limit": 10}),
@@ -135,7 +135,7 @@ async def soak(args: argparse.Namespace) -> int:
             await wait_until_up(port)
             minutes = await drive(args, port, tokens, proc.pid)
         finally:
-            stop_server(proc)
+            stop_process(proc)
     return report(args, minutes)
 
 

@@ -54,6 +54,16 @@ def serve(app: ASGIApp, *, port: int | None = None, startup_timeout: float = 15.
         thread.join(timeout=15)
 
 
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the server's graceful shutdown), then SIGKILL if it is still there after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 @contextmanager
 def server_process(
     env: dict[str, str], *, startup_timeout: float = 30.0
@@ -79,5 +89,4 @@ def server_process(
             time.sleep(0.05)
         yield proc
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop_process(proc)

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import service_missing
-from tests.live_server import free_port
+from tests.live_server import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "tools" / "node_modules"
@@ -117,12 +117,7 @@ def server_process(workdir: Path, **env: str) -> Iterator[ServerProcess]:
             raise RuntimeError(f"{exc}\n--- server log ---\n{running.log_tail()}") from None
         yield running
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc)
 
 
 def run_tool(

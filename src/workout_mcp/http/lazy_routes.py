@@ -11,7 +11,6 @@ would (405 with `Allow` for a wrong method, the same endpoints).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,7 +25,6 @@ class LazyRoutes(BaseRoute):
         self._claimed = frozenset(self.paths)
         self._build = build
         self._router: Router | None = None
-        self._lock = threading.Lock()
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http" and scope["path"] in self._claimed:
@@ -38,15 +36,14 @@ class LazyRoutes(BaseRoute):
         return self._router is not None
 
     def router(self) -> Router:
-        """The real routes, built once; their paths must be exactly the declared ones."""
+        """The real routes, built once (synchronously, on the event loop's thread: nothing can interleave);
+        their paths must be exactly the declared ones."""
         if self._router is None:
-            with self._lock:
-                if self._router is None:
-                    routes = self._build()
-                    built = [route.path for route in routes if isinstance(route, Route)]
-                    if sorted(built) != sorted(self.paths) or len(built) != len(routes):
-                        raise RuntimeError(f"lazy routes built {built}, declared {list(self.paths)}")
-                    self._router = Router(routes=routes)
+            routes = self._build()
+            built = [route.path for route in routes if isinstance(route, Route)]
+            if sorted(built) != sorted(self.paths) or len(built) != len(routes):
+                raise RuntimeError(f"lazy routes built {built}, declared {list(self.paths)}")
+            self._router = Router(routes=routes)
         return self._router
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

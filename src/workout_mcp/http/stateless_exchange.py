@@ -89,16 +89,9 @@ class StatelessExchange:
         self.asgi_app = RequestBodyLimitMiddleware(self._handle, manager.max_request_body_size)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.asgi_app(scope, receive, send)
-
-    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        version = None
-        for key, value in scope["headers"]:
-            if key == _VERSION_HEADER:
-                version = value.decode("latin-1")
-                break
-        # The manager's own run state (set by `run()`, read by its handlers): not running, it refuses.
-        lifespan_state = self.manager._lifespan_state
+        version = _protocol_version(scope)
+        # Not ours before any byte of the body is read: other methods, other revisions (the SDK answers
+        # 2026-07-28 requests in-task itself), and a manager that is not running (it refuses).
         if (
             scope["method"] != "POST"
             or (version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS)
@@ -106,6 +99,10 @@ class StatelessExchange:
         ):
             await self.manager.asgi_app(scope, receive, send)
             return
+        await self.asgi_app(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        version = _protocol_version(scope)
         request = Request(scope, receive)
         refusal = await self.security.validate_request(request, is_post=True)
         if refusal is not None:
@@ -122,12 +119,12 @@ class StatelessExchange:
         if not isinstance(message, JSONRPCRequest):
             await self.manager.asgi_app(scope, _replay(body, receive), send)
             return
-        answer = await self._answer(message, request, version or DEFAULT_NEGOTIATED_VERSION, lifespan_state)
+        answer = await self._answer(message, request, version or DEFAULT_NEGOTIATED_VERSION)
         response = Response(answer.model_dump_json(by_alias=True, exclude_unset=True), headers=_JSON_HEADERS)
         await response(scope, receive, send)
 
     async def _answer(
-        self, message: JSONRPCRequest, request: Request, version: str, lifespan_state: Any
+        self, message: JSONRPCRequest, request: Request, version: str
     ) -> JSONRPCResponse | JSONRPCError:
         context = _ExchangeContext(
             request_id=message.id,
@@ -141,7 +138,7 @@ class StatelessExchange:
                 message.method,
                 message.params,
                 connection=connection,
-                lifespan_state=lifespan_state,
+                lifespan_state=self.manager._lifespan_state,  # what the manager gives its handlers
             )
         except Exception as exc:
             # The dispatcher's mapping, code 0 included (the SDK's compatibility choice for other errors).
@@ -151,6 +148,13 @@ class StatelessExchange:
                 error = ErrorData(code=0, message=str(exc))
             return JSONRPCError(jsonrpc="2.0", id=message.id, error=error)
         return JSONRPCResponse(jsonrpc="2.0", id=message.id, result=result)
+
+
+def _protocol_version(scope: Scope) -> str | None:
+    for key, value in scope["headers"]:
+        if key == _VERSION_HEADER:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _is_json(request: Request) -> bool:
