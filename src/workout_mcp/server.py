@@ -24,7 +24,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 10
 def building() -> None:
     """Start-up is about to build what lives as long as the process: ~10^5 objects (the SDK's and our
     pydantic models, tools, routes). With the cyclic collector on, every burst of them triggers
-    collections that walk all of them again: a tenth of start-up's CPU, to free under 2 MiB of import
+    collections that walk all of them again: a tenth of start-up's CPU, to free ~54,000 objects of import
     garbage (`python -m bench.startup_gc`). Off until `serving()`."""
     gc.disable()
 

@@ -28,7 +28,7 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 
 class LazyTransport(httpx.AsyncBaseTransport):
     """`httpx.AsyncHTTPTransport(**options)`, made on the first request. Its TLS context (OpenSSL's
-    start-up and the CA bundle: ~30 ms and ~2 MiB) is built at construction whatever the URL; a server on
+    start-up and the CA bundle: 30-50 ms and 2-3 MiB) is built at construction whatever the URL; a server on
     the local log never calls out, and one on Supabase pays it on its first call instead of at start."""
 
     def __init__(self, **options: Any) -> None:

@@ -1,0 +1,111 @@
+"""Where (b)'s start-up time and memory go, one step at a time, beyond the bare SDK's.
+
+    python -m bench.startup_breakdown [--runs 5] [--python PATH]
+
+Each run is a fresh interpreter (the venv of exactly requirements.lock, `src/` compiled as in the image)
+that, with the cyclic collector off as `workout_mcp.server` starts, imports and builds in order and reads
+its RSS from /proc and the wall clock after each step. The first two steps are what the bare SDK server
+pays too; the last three are what the shipped server now does only when a request needs it (the first call
+to Supabase, the first sign-in page, the first read of the dashboard). Prints medians per step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+from pathlib import Path
+
+from bench.run import shipped_python
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import gc, json, sys, time
+gc.disable()
+steps = []
+last = (time.perf_counter(), 0.0)
+def rss():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) / 1024
+def step(name):
+    global last
+    now, mem = time.perf_counter(), rss()
+    steps.append((name, (now - last[0]) * 1000, mem - last[1]))
+    last = (time.perf_counter(), rss())
+last = (time.perf_counter(), rss())
+import mcp.server.mcpserver
+step("the MCP SDK (both servers)")
+import uvicorn, uvloop, httptools
+step("uvicorn, uvloop, httptools (both servers)")
+import httpx
+step("httpx + httpcore")
+import jwt.algorithms
+step("PyJWT (imports cryptography.x509)")
+import pydantic_settings
+step("pydantic-settings + python-dotenv")
+import prometheus_client
+step("prometheus-client")
+from workout_mcp.config import load_settings
+import workout_mcp.logs
+step("our settings class and logs")
+from workout_mcp.app import create_app
+step("our modules: domain models, views, store protocol, surface, middleware")
+from workout_mcp.store.local import LocalStore
+step("the SQLite store")
+settings = load_settings(
+    _env_file=None, mcp_transport="http", auth_mode="supabase", supabase_url="http://127.0.0.1:9",
+    supabase_anon_key="anon-key-0123456789abcdef", oauth_client_id="6f1f8f0e-2b7c-4d5e-9a41-bench0000001",
+    oauth_client_secret="client-secret", secret_key="bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    metrics_port=0, workout_db_path=sys.argv[1],
+)
+app = create_app(settings)
+step("settings, the 25 tools' models and schemas, the app")
+transport = httpx.AsyncHTTPTransport()
+step("on the first upstream call: the TLS context")
+from workout_mcp.http.lazy_routes import LazyRoutes
+next(r for r in app.routes if isinstance(r, LazyRoutes)).router()
+step("on the first sign-in request: the facade, consent page, /account")
+from workout_mcp.surface.progress import dashboard_html
+html = dashboard_html()
+step("on the first dashboard read: its HTML")
+print(json.dumps(steps))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--python", help="interpreter (default: the venv of requirements.lock)")
+    args = parser.parse_args()
+    if not 1 <= args.runs <= 50:
+        parser.error("--runs must be 1..50")
+    python = args.python or shipped_python()
+    subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "src")], check=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    runs: list[list[tuple[str, float, float]]] = []
+    for i in range(args.runs):
+        db = ROOT / "bench" / "results" / f".breakdown-{os.getpid()}-{i}.db"
+        try:
+            done = subprocess.run(
+                [python, "-c", PROBE, str(db)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+            )
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        if done.returncode != 0:
+            raise SystemExit(done.stderr)
+        runs.append(json.loads(done.stdout))
+    print(f"| step | ms (median of {args.runs}) | RSS MiB |")
+    print("|---|---:|---:|")
+    for index, (name, _, _) in enumerate(runs[0]):
+        ms = statistics.median(run[index][1] for run in runs)
+        mib = statistics.median(run[index][2] for run in runs)
+        print(f"| {name} | {ms:.0f} | {mib:+.1f} |")
+
+
+if __name__ == "__main__":
+    main()
