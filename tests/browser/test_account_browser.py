@@ -44,13 +44,23 @@ def site(supabase_db: str) -> Iterator[tuple[str, SupabaseStandin]]:  # noqa: F8
         yield app_url, supa
 
 
+def press(driver: Any, name: str) -> None:
+    """Click a button or link that loads another page, and wait until this page is gone: the next lookup
+    must not find an element of the page being left (a form post is answered asynchronously)."""
+    from selenium.webdriver.support.expected_conditions import staleness_of
+
+    element = wait(driver, lambda d: d.find_element(*by_id(name)))
+    element.click()
+    wait(driver, staleness_of(element))
+
+
 def upload(driver: Any, path: Path, **choices: str) -> None:
     from selenium.webdriver.support.ui import Select
 
-    driver.find_element(*by_id("file")).send_keys(str(path))
+    wait(driver, lambda d: d.find_element(*by_id("file"))).send_keys(str(path))
     for name, value in choices.items():
         Select(driver.find_element(*by_id(name))).select_by_value(value)
-    driver.find_element(*by_id("preview")).click()
+    press(driver, "preview")
 
 
 def text_of(driver: Any, name: str) -> str:
@@ -82,16 +92,16 @@ def test_upload_preview_confirm_then_the_same_file_adds_nothing_and_bad_files_ch
         assert text_of(driver, "unmatched") == "Zercher Squat (Barbell)"
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "account-preview.png"))
-        driver.find_element(*by_id("confirm")).click()
+        press(driver, "confirm")
         assert "Added 3 workouts (12 sets); 0 were already in your log." in text_of(driver, "report")
         assert text_of(driver, "created") == "New exercises of your own: Zercher Squat (Barbell)"
 
-        driver.find_element(*by_id("back")).click()
+        press(driver, "back")
         upload(driver, FIXTURES / "strong_comma.csv")
-        driver.find_element(*by_id("confirm")).click()
+        press(driver, "confirm")
         assert "Added 0 workouts (0 sets); 3 were already in your log." in text_of(driver, "report")
 
-        driver.find_element(*by_id("back")).click()
+        press(driver, "back")
         bad = tmp_path / "broken.csv"
         bad.write_bytes((FIXTURES / "strong_comma.csv").read_bytes().replace(b",102.5,", b",lots,"))
         upload(driver, bad)
