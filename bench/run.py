@@ -120,6 +120,20 @@ def shipped_python() -> str:
     return str(python)
 
 
+def image_like_python(python: str | None) -> str:
+    """`python` (default: the venv of requirements.lock) with `src/` compiled to bytecode, as the image is at
+    build: without it every start would compile `src/` again (PYTHONDONTWRITEBYTECODE, or stale caches after
+    an edit), which the image never does."""
+    python = python or shipped_python()
+    subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "src")], check=True, timeout=300)
+    return python
+
+
+def app_env() -> dict[str, str]:
+    """The environment for a process of the app's `src/` and the benchmarks (bench.servers, probes)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+
+
 def server_command(
     kind: str, port: int, args: argparse.Namespace, standin_url: str, anon_key: str
 ) -> list[str]:
@@ -139,7 +153,7 @@ def start_server(
     proc = subprocess.Popen(
         server_command(kind, port, args, standin_url, anon_key),
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
+        env=app_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=None if args.verbose else subprocess.DEVNULL,
@@ -399,10 +413,7 @@ def main() -> None:
         parser.error("--rounds must be 1..10")
     if args.cold_starts < 1 or args.cold_starts > 10:
         parser.error("--cold-starts must be 1..10")
-    args.python = args.python or shipped_python()
-    # The image compiles the app's bytecode at build; without it every start of (b) would compile src/
-    # again (PYTHONDONTWRITEBYTECODE, or stale caches after an edit), which the image never does.
-    subprocess.run([args.python, "-m", "compileall", "-q", str(ROOT / "src")], check=True, timeout=300)
+    args.python = image_like_python(args.python)
     raise SystemExit(asyncio.run(bench(args)))
 
 

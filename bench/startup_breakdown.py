@@ -18,7 +18,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from bench.run import shipped_python
+from bench.run import app_env, image_like_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,9 +83,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.runs <= 50:
         parser.error("--runs must be 1..50")
-    python = args.python or shipped_python()
-    subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "src")], check=True, timeout=300)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    python = image_like_python(args.python)
+    env = app_env()
     runs: list[list[tuple[str, float, float]]] = []
     for i in range(args.runs):
         db = ROOT / "bench" / "results" / f".breakdown-{os.getpid()}-{i}.db"

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 from pathlib import Path
 
-from bench.run import shipped_python
+from bench.run import app_env, image_like_python
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ("collect", "off+collect", "off")
@@ -56,9 +55,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.runs <= 50:
         parser.error("--runs must be 1..50")
-    args.python = args.python or shipped_python()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    subprocess.run([args.python, "-m", "compileall", "-q", str(ROOT / "src")], check=True, timeout=300)
+    args.python = image_like_python(args.python)
+    env = app_env()
     results: dict[str, list[dict[str, float]]] = {p: [] for p in POLICIES}
     for _ in range(args.runs):
         for policy in POLICIES:  # interleaved, so a busy moment hits every policy alike
