@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.models import Exercise, SetRecord, Unit
 from workout_mcp.domain.units import display_weight
 
@@ -83,7 +84,7 @@ def utc_day(moment: datetime) -> date:
 # --- personal records ----------------------------------------------------------------------------
 
 
-class RecordSet(BaseModel):
+class RecordSet(Model):
     """The set that holds a record."""
 
     weight: float | None = Field(description="weight of the set in the result's unit; null for bodyweight")
@@ -98,14 +99,14 @@ class EstimatedMaxRecord(RecordSet):
     )
 
 
-class RepRecord(BaseModel):
+class RepRecord(Model):
     weight: float = Field(description="weight in the result's unit")
     reps: int = Field(description="most repetitions ever done in one working set at this weight")
     performed_at: datetime = Field(description="when that many reps were first done at this weight, UTC")
     workout_id: str
 
 
-class PersonalRecords(BaseModel):
+class PersonalRecords(Model):
     """An exercise's records over every working set ever logged; warm-up sets never count."""
 
     exercise_id: str
@@ -206,7 +207,7 @@ def personal_records(
 # --- streaks -------------------------------------------------------------------------------------
 
 
-class Streaks(BaseModel):
+class Streaks(Model):
     """Runs of training relative to `today` (UTC days; ISO weeks start on Monday)."""
 
     current_days: int = Field(
@@ -267,7 +268,7 @@ def training_streaks(session_days: Iterable[date], *, today: date) -> Streaks:
 # --- summaries -----------------------------------------------------------------------------------
 
 
-class PeriodSummary(BaseModel):
+class PeriodSummary(Model):
     label: str = Field(description="ISO week such as 2026-W07, or month such as 2026-02")
     start: date = Field(description="first day of the period")
     end: date = Field(description="last day of the period (inclusive)")
@@ -281,7 +282,7 @@ class PeriodSummary(BaseModel):
     )
 
 
-class TrainingSummary(BaseModel):
+class TrainingSummary(Model):
     """Training per week or month, totals, and streaks."""
 
     by: Period = Field(description="week (ISO, Monday start, UTC) or month (UTC)")

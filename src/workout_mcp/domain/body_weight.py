@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.edits import utc_instant
 from workout_mcp.domain.models import Unit
 from workout_mcp.domain.units import display_weight
@@ -14,7 +15,7 @@ from workout_mcp.domain.units import display_weight
 MIN_KG, MAX_KG = 20.0, 400.0
 
 
-class NewBodyWeight(BaseModel):
+class NewBodyWeight(Model):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     weight_kg: float = Field(ge=MIN_KG, le=MAX_KG, allow_inf_nan=False)
@@ -27,14 +28,14 @@ class NewBodyWeight(BaseModel):
         return utc_instant(value, field="measured_at")
 
 
-class BodyWeight(BaseModel):
+class BodyWeight(Model):
     id: str
     weight_kg: float
     measured_at: datetime
     note: str | None = None
 
 
-class BodyWeightEntry(BaseModel):
+class BodyWeightEntry(Model):
     measured_at: datetime
     weight: float = Field(description="in the result's unit")
     moving_average: float = Field(
@@ -43,7 +44,7 @@ class BodyWeightEntry(BaseModel):
     note: str | None = None
 
 
-class BodyWeightHistory(BaseModel):
+class BodyWeightHistory(Model):
     unit: Unit
     window_days: int
     total: int = Field(description="measurements in the range")
@@ -54,7 +55,7 @@ class BodyWeightHistory(BaseModel):
     next_cursor: str | None = None
 
 
-class BodyWeightSaved(BaseModel):
+class BodyWeightSaved(Model):
     id: str
     measured_at: datetime
     weight: float

@@ -11,9 +11,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from workout_mcp.domain import models
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.models import EARLIEST_YEAR, NewWorkout
 
 # A retried log_workout without an idempotency key is recognised by an identical payload (same start
@@ -40,14 +41,14 @@ SetField = Literal["reps", "weight_kg", "duration_s", "distance_m", "rpe"]
 WorkoutField = Literal["title", "notes", "ended_at", "rpe"]
 
 
-class PlanLink(BaseModel):
+class PlanLink(Model):
     """The plan session a workout follows."""
 
     plan_id: str = Field(min_length=1, max_length=64)
     session: str = Field(min_length=1, max_length=40)
 
 
-class SetChanges(BaseModel):
+class SetChanges(Model):
     """What to change in one set; `exercise` is an id or a name, like in `NewSet`."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -81,7 +82,7 @@ class SetChanges(BaseModel):
         return changed
 
 
-class WorkoutChanges(BaseModel):
+class WorkoutChanges(Model):
     """What to change in a workout's own fields (its sets have their own tools)."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -135,7 +136,7 @@ def fingerprint(workout: NewWorkout, link: PlanLink | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class WorkoutDeletion(BaseModel):
+class WorkoutDeletion(Model):
     """What `delete_workout` did: it marks the workout deleted; `restore_workout` undoes that."""
 
     workout_id: str

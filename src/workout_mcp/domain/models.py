@@ -11,7 +11,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+
+from workout_mcp.domain.base import Model
 
 ExerciseKind = Literal["strength", "cardio", "mobility"]
 Unit = Literal["kg", "lb"]
@@ -115,7 +117,7 @@ MUSCLE_GROUPS = (
 )
 
 
-class Exercise(BaseModel):
+class Exercise(Model):
     id: str
     name: str
     muscle_groups: list[str] = Field(default_factory=list)
@@ -126,7 +128,7 @@ class Exercise(BaseModel):
     )
 
 
-class NewExercise(BaseModel):
+class NewExercise(Model):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: Name = Field(min_length=1, max_length=80)
@@ -144,7 +146,7 @@ class NewExercise(BaseModel):
         return list(dict.fromkeys(cleaned))
 
 
-class WorkoutSet(BaseModel):
+class WorkoutSet(Model):
     id: str
     exercise_id: str
     exercise_name: str
@@ -157,7 +159,7 @@ class WorkoutSet(BaseModel):
     is_warmup: bool = False
 
 
-class Workout(BaseModel):
+class Workout(Model):
     id: str
     title: str | None = None
     started_at: datetime
@@ -169,7 +171,7 @@ class Workout(BaseModel):
     plan_session: str | None = Field(None, description="the session of that plan")
 
 
-class WorkoutListItem(BaseModel):
+class WorkoutListItem(Model):
     id: str
     title: str | None = None
     started_at: datetime
@@ -179,7 +181,7 @@ class WorkoutListItem(BaseModel):
     volume_kg: float = Field(description="sum of reps x weight over working (non-warm-up) sets, kg")
 
 
-class NewSet(BaseModel):
+class NewSet(Model):
     """One set as logged; `exercise` is an exercise id or its name (case-insensitive)."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -199,7 +201,7 @@ class NewSet(BaseModel):
         return self
 
 
-class NewWorkout(BaseModel):
+class NewWorkout(Model):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     title: Text | None = Field(None, max_length=120)
@@ -216,7 +218,7 @@ class NewWorkout(BaseModel):
         return self
 
 
-class SetRecord(BaseModel):
+class SetRecord(Model):
     """A set joined with its workout's time and its exercise: the unit the analytics work on."""
 
     workout_id: str

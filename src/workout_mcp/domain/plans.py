@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.models import Name, Text, Unit
 from workout_mcp.domain.units import display_weight
 
@@ -22,7 +23,7 @@ def session_key(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-class PlanTarget(BaseModel):
+class PlanTarget(Model):
     """One exercise of a session with its target: sets x reps x weight, or an RPE to work up to."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -37,14 +38,14 @@ class PlanTarget(BaseModel):
     notes: Text | None = Field(None, max_length=500)
 
 
-class NewPlanSession(BaseModel):
+class NewPlanSession(Model):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: Name = Field(min_length=1, max_length=40, description="e.g. 'Day A' or 'Upper'")
     exercises: list[PlanTarget] = Field(min_length=1, max_length=MAX_EXERCISES_PER_SESSION)
 
 
-class NewPlan(BaseModel):
+class NewPlan(Model):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: Name = Field(min_length=1, max_length=120)
@@ -60,7 +61,7 @@ class NewPlan(BaseModel):
         return self
 
 
-class PlanExercise(BaseModel):
+class PlanExercise(Model):
     exercise_id: str
     exercise_name: str
     target_sets: int
@@ -70,14 +71,14 @@ class PlanExercise(BaseModel):
     notes: str | None = None
 
 
-class PlanSession(BaseModel):
+class PlanSession(Model):
     name: str
     exercises: list[PlanExercise]
     times_logged: int = 0
     last_logged_at: datetime | None = None
 
 
-class StoredPlan(BaseModel):
+class StoredPlan(Model):
     """A plan as stored, with how often each session was logged (deleted workouts never count)."""
 
     id: str
@@ -99,7 +100,7 @@ def next_session(plan: StoredPlan) -> str:
 # --- what the tools answer -------------------------------------------------------------------------
 
 
-class PlanExerciseView(BaseModel):
+class PlanExerciseView(Model):
     exercise_id: str
     exercise: str
     sets: int
@@ -109,14 +110,14 @@ class PlanExerciseView(BaseModel):
     notes: str | None = None
 
 
-class PlanSessionView(BaseModel):
+class PlanSessionView(Model):
     name: str
     exercises: list[PlanExerciseView]
     times_logged: int = Field(description="workouts logged against this session (deleted ones excluded)")
     last_logged_at: datetime | None = Field(description="start of the latest such workout, UTC")
 
 
-class PlanView(BaseModel):
+class PlanView(Model):
     id: str
     name: str
     notes: str | None = None
@@ -162,7 +163,7 @@ class PlanView(BaseModel):
         )
 
 
-class PlanListEntry(BaseModel):
+class PlanListEntry(Model):
     id: str
     name: str
     sessions: list[str]

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from workout_mcp.domain.analytics import (
     EstimatedMaxRecord,
@@ -27,6 +27,7 @@ from workout_mcp.domain.analytics import (
     set_volume_kg,
     utc_day,
 )
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.models import Exercise, SetRecord, Unit
 from workout_mcp.domain.units import display_weight
 
@@ -36,7 +37,7 @@ _UNIT = "unit of every weight and volume in this result: kg or lb"
 # --- progress ------------------------------------------------------------------------------------
 
 
-class ProgressPeriod(BaseModel):
+class ProgressPeriod(Model):
     label: str = Field(description="ISO week such as 2026-W07, or month such as 2026-02")
     start: date
     end: date = Field(description="last day of the period (inclusive)")
@@ -50,7 +51,7 @@ class ProgressPeriod(BaseModel):
     )
 
 
-class ExerciseProgress(BaseModel):
+class ExerciseProgress(Model):
     """One exercise per week or month, oldest period first, empty periods included."""
 
     exercise_id: str
@@ -129,7 +130,7 @@ def exercise_progress(
 # --- records board -------------------------------------------------------------------------------
 
 
-class BoardRow(BaseModel):
+class BoardRow(Model):
     """One trained exercise's records as a store computes them: kilograms, UTC.
 
     The same choices as `personal_records`: working sets with at least one rep, heaviest by weight then
@@ -152,7 +153,7 @@ class BoardRow(BaseModel):
     e1rm_workout_id: str | None = None
 
 
-class BoardLine(BaseModel):
+class BoardLine(Model):
     exercise_id: str
     exercise_name: str
     heaviest_set: RecordSet | None
@@ -198,7 +199,7 @@ class BoardLine(BaseModel):
         )
 
 
-class RecordsBoard(BaseModel):
+class RecordsBoard(Model):
     """Every exercise the user has trained, the most recent record first."""
 
     unit: Unit = Field(description=_UNIT)
@@ -211,7 +212,7 @@ def _of_records(name: str) -> Any:
     return Field(None, description=PersonalRecords.model_fields[name].description)
 
 
-class RecordsAnswer(BaseModel):
+class RecordsAnswer(Model):
     """`personal_records` answers both views under one output schema: with an exercise, the fields of
     `PersonalRecords` (view=exercise); without, those of `RecordsBoard` (view=board)."""
 

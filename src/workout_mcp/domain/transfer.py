@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.body_weight import NewBodyWeight
 from workout_mcp.domain.models import ExerciseKind, NewSet
 from workout_mcp.domain.plans import NewPlan
@@ -31,7 +32,7 @@ def workout_key(started_at: datetime, title: str | None) -> tuple[str, str]:
     return started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), title_key(title)
 
 
-class ImportedWorkout(BaseModel):
+class ImportedWorkout(Model):
     """One workout of a file; its sets name exercises as they will be logged (catalogue or own)."""
 
     title: str | None = Field(None, max_length=120)
@@ -42,7 +43,7 @@ class ImportedWorkout(BaseModel):
     sets: list[NewSet] = Field(min_length=1, max_length=MAX_SETS_PER_WORKOUT)
 
 
-class ImportedExercise(BaseModel):
+class ImportedExercise(Model):
     """An exercise the file uses that is not in the catalogue: created as the person's own if missing."""
 
     name: str = Field(min_length=1, max_length=80)
@@ -51,7 +52,7 @@ class ImportedExercise(BaseModel):
     kind: ExerciseKind = "strength"
 
 
-class ImportBatch(BaseModel):
+class ImportBatch(Model):
     """Everything one file holds, already mapped and converted; the store saves all of it or nothing."""
 
     workouts: list[ImportedWorkout] = Field(max_length=MAX_IMPORT_WORKOUTS)
@@ -60,7 +61,7 @@ class ImportBatch(BaseModel):
     body_weights: list[NewBodyWeight] = Field(default_factory=list, max_length=100_000)
 
 
-class ImportOutcome(BaseModel):
+class ImportOutcome(Model):
     """What the store did with a batch."""
 
     workouts_added: int
@@ -71,7 +72,7 @@ class ImportOutcome(BaseModel):
     body_weights_saved: int = Field(0, description="measurements saved (the same time is replaced)")
 
 
-class ExportedWorkout(BaseModel):
+class ExportedWorkout(Model):
     title: str | None = None
     started_at: datetime
     ended_at: datetime | None = None
@@ -80,7 +81,7 @@ class ExportedWorkout(BaseModel):
     sets: list[NewSet] = Field(default_factory=list)
 
 
-class LogExport(BaseModel):
+class LogExport(Model):
     """The person's whole log (or a date range of it): own exercises and workouts, oldest first."""
 
     exercises: list[ImportedExercise] = Field(default_factory=list)

@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
+
+from workout_mcp.domain.base import Model
 
 # A token this close to its expiry is refreshed rather than handed to a client that will use it later.
 EXPIRY_MARGIN_SECONDS = 60
@@ -18,7 +20,7 @@ class LoginError(Exception):
     """A login or token problem, with the message to show the user."""
 
 
-class ServerCredentials(BaseModel):
+class ServerCredentials(Model):
     """One server's OAuth client registration and tokens, as `login` left them."""
 
     mcp_url: str
@@ -33,7 +35,7 @@ class ServerCredentials(BaseModel):
         return self.expires_at is None or now < self.expires_at - EXPIRY_MARGIN_SECONDS
 
 
-class CredentialFile(BaseModel):
+class CredentialFile(Model):
     servers: dict[str, ServerCredentials] = {}
 
 

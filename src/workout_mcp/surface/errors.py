@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mcp.server.lowlevel.helper_types import ReadResourceContents
-from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import (
     ResourceError,
@@ -25,6 +24,8 @@ from mcp.server.mcpserver.exceptions import (
 from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import AnyUrl, ValidationError
 from pydantic_core import ErrorDetails
+
+from workout_mcp.surface.deferred_tools import DeferredToolsServer
 
 Schema = Mapping[str, Any]
 
@@ -188,7 +189,7 @@ def explain(exc: ValidationError, schema: Schema | None = None) -> str:
     return describe(exc.errors(include_url=False), schema)
 
 
-class CoachingMCPServer(MCPServer):
+class CoachingMCPServer(DeferredToolsServer):
     """`MCPServer` whose tool errors are plain sentences: argument-validation failures translated by
     `describe`, deliberate tool errors without the SDK's "Error executing tool" prefix, and a
     resource read the store refused ("no workout with id ...") said as such rather than as a crash.
@@ -214,7 +215,8 @@ class CoachingMCPServer(MCPServer):
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(cause, ValidationError):
-                schema = next((t.input_schema for t in await self.list_tools() if t.name == name), None)
+                tool = self.built_tool(name)
+                schema = None if tool is None else tool.parameters
                 problems = describe(cause.errors(include_url=False), schema)
                 raise ToolError(
                     f"{problems}. Nothing was done; fix the arguments and call {name} again."

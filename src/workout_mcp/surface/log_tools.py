@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from workout_mcp.domain.analytics import window_start
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.body_weight import (
     MAX_KG,
     MIN_KG,
@@ -57,7 +58,7 @@ READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 EDIT = ToolAnnotations(destructiveHint=True, idempotentHint=True, openWorldHint=False)
 
 
-class WorkoutDeleted(BaseModel):
+class WorkoutDeleted(Model):
     workout_id: str
     deleted: bool = Field(description="always true: the workout is deleted now")
     already_deleted: bool = Field(description="true when an earlier call had deleted it already")
@@ -65,13 +66,13 @@ class WorkoutDeleted(BaseModel):
     restorable_until: datetime = Field(description="restore_workout brings it back until then")
 
 
-class PlanList(BaseModel):
+class PlanList(Model):
     total: int
     plans: list[PlanListEntry] = Field(description="most recently changed first")
     next_cursor: str | None = None
 
 
-class PlanDeleted(BaseModel):
+class PlanDeleted(Model):
     deleted: bool
     plan_id: str
     name: str

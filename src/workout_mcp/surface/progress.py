@@ -19,11 +19,12 @@ from mcp.server.apps import APP_MIME_TYPE, Apps, ResourceCsp
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resources import Resource
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from workout_mcp.charts import Bar, ChartSpec, Series, Theme
 from workout_mcp.charts.render import render_png
 from workout_mcp.domain.analytics import Period, TrainingSummary, training_summary, utc_day, window_start
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.body_weight import BodyWeightEntry, history
 from workout_mcp.domain.models import Unit
 from workout_mcp.domain.progress import ExerciseProgress, exercise_progress
@@ -63,7 +64,7 @@ _TITLES: dict[Metric, str] = {
 }
 
 
-class ProgressPoint(BaseModel):
+class ProgressPoint(Model):
     """One period's value (one measurement's for body weight); periods without data have no point."""
 
     label: str = Field(description="ISO week such as 2026-W07, month such as 2026-02, or a day")
@@ -77,19 +78,19 @@ class ProgressPoint(BaseModel):
     )
 
 
-class MuscleGroupVolume(BaseModel):
+class MuscleGroupVolume(Model):
     muscle_group: str
     volume: float = Field(description="working-set volume over the whole window, in the result's unit")
 
 
-class ChartImage(BaseModel):
+class ChartImage(Model):
     mime_type: str = "image/png"
     width: int
     height: int
     points_drawn: int = Field(description="markers or bars drawn in the image")
 
 
-class ProgressChart(BaseModel):
+class ProgressChart(Model):
     """The figures behind the chart, so a client that cannot show images still gets the answer."""
 
     metric: Metric

@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from workout_mcp.config import Settings
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.transfer import ImportOutcome, LogExport
 from workout_mcp.store.base import StoreError, WorkoutStore
 from workout_mcp.store.everything import export_everything, import_everything
@@ -25,12 +26,12 @@ MAX_IMPORT_CHARS = 400_000  # far below MAX_BODY_BYTES once JSON-escaped
 MAX_EXPORT_CHARS = 100_000  # far below Claude's ~150k-character tool-result cap
 
 
-class ImportReport(BaseModel):
+class ImportReport(Model):
     preview: Preview
     saved: ImportOutcome | None = Field(None, description="what was saved; null for a dry run")
 
 
-class ExportResult(BaseModel):
+class ExportResult(Model):
     format: Literal["json", "csv"]
     workouts: int = Field(description="workouts in `text`")
     workouts_in_range: int

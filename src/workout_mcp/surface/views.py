@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.models import Exercise, SetRecord, Unit, Workout, WorkoutListItem
 from workout_mcp.domain.units import from_kg
 
@@ -17,7 +18,7 @@ def _weight(kg: float | None, unit: Unit) -> float | None:
     return None if kg is None else from_kg(kg, unit)
 
 
-class SetView(BaseModel):
+class SetView(Model):
     position: int
     exercise_id: str
     exercise: str
@@ -29,7 +30,7 @@ class SetView(BaseModel):
     is_warmup: bool = False
 
 
-class WorkoutView(BaseModel):
+class WorkoutView(Model):
     id: str
     title: str | None = None
     started_at: datetime
@@ -73,7 +74,7 @@ class WorkoutView(BaseModel):
         )
 
 
-class WorkoutListEntry(BaseModel):
+class WorkoutListEntry(Model):
     id: str
     title: str | None = None
     started_at: datetime
@@ -95,14 +96,14 @@ class WorkoutListEntry(BaseModel):
         )
 
 
-class WorkoutList(BaseModel):
+class WorkoutList(Model):
     unit: Unit
     total: int | None = Field(None, description="workouts matching the filters")
     workouts: list[WorkoutListEntry]
     next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null at the end")
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     workout_id: str
     performed_at: datetime
     reps: int | None = None
@@ -126,7 +127,7 @@ class HistoryEntry(BaseModel):
         )
 
 
-class ExerciseHistory(BaseModel):
+class ExerciseHistory(Model):
     exercise: Exercise
     unit: Unit
     total: int | None = None
@@ -134,7 +135,7 @@ class ExerciseHistory(BaseModel):
     next_cursor: str | None = None
 
 
-class ExerciseList(BaseModel):
+class ExerciseList(Model):
     total: int | None = None
     exercises: list[Exercise]
     next_cursor: str | None = None

@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.models import NewSet
 from workout_mcp.domain.transfer import (
     MAX_IMPORT_SETS,
@@ -24,7 +25,7 @@ Source = str  # "strong", "hevy" or "workout-mcp"
 MAX_NOTES = 2000
 
 
-class Preview(BaseModel):
+class Preview(Model):
     """What a file holds, shown before anything is saved and repeated in the report."""
 
     source: str = Field(description="strong, hevy or workout-mcp")

@@ -15,8 +15,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
+from workout_mcp.domain.base import Model
 from workout_mcp.domain.body_weight import NewBodyWeight
 from workout_mcp.domain.models import NewSet
 from workout_mcp.domain.plans import NewPlan
@@ -37,7 +38,7 @@ UNITS = {"weight": "kg", "distance": "m", "duration": "s", "time": "UTC"}
 _CATALOGUE_NAMES = {" ".join(e.name.split()).lower(): e.name for e in CATALOGUE}
 
 
-class _File(BaseModel):
+class _File(Model):
     model_config = ConfigDict(extra="ignore")
 
     format: Literal["workout-mcp-export"]
