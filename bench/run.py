@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -129,9 +130,18 @@ def image_like_python(python: str | None) -> str:
     return python
 
 
+def image_trust_env() -> dict[str, str]:
+    """The image's TLS trust setting (the Dockerfile's `SSL_CERT_DIR`), which decides what the first call to
+    Supabase costs; a machine's own `SSL_CERT_FILE` (a whole bundle, loaded up front) would override it."""
+    found = re.search(r"\bSSL_CERT_DIR=(\S+)", (ROOT / "Dockerfile").read_text(encoding="utf-8"))
+    return {"SSL_CERT_DIR": found.group(1)} if found else {}
+
+
 def app_env() -> dict[str, str]:
-    """The environment for a process of the app's `src/` and the benchmarks (bench.servers, probes)."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    """The environment for a process of the app's `src/` and the benchmarks (bench.servers, probes): this
+    one's, with the image's TLS trust setting in place of the machine's."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    return {**env, **image_trust_env(), "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
 
 
 def server_command(
