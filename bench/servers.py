@@ -7,12 +7,13 @@
 `bare` is the MCP SDK alone tuned the way we serve: `MCPServer` + one async tool,
 `streamable_http_app(stateless_http=True, json_response=True)`, no auth, `gc.collect(); gc.freeze()`.
 `bare-docs` is the SDK as its docs build it: the same app with a sync tool (run in a worker thread) and
-the default GC. `full` is `workout_mcp.app.create_app` as it ships (access log at INFO, CORS, security
+the default GC. `full` is `workout_mcp.app.create_app` as it ships to Fly (access log at INFO, CORS, security
 headers, bearer JWT against the stand-in's JWKS, rate limiter with a limit that never triggers, the SDK's
-auth context, the tool-audit middleware, Prometheus metrics on a port of their own), plus the same async
-tool, registered here only, with `workout_mcp.server`'s start-up policy (the cyclic collector off while
-the app is built, then `gc.freeze()` and on again). All three are
-served by one uvicorn worker with the options of `workout_mcp.server` (uvloop and httptools when they load).
+auth context, the tool-audit middleware, Prometheus metrics on a port of their own, the Supabase store
+against the stand-in), plus the same async tool, registered here only; `full-tools` is the same on the
+local SQLite log, for the soak's tool calls. Both start with `workout_mcp.server`'s policy (the cyclic
+collector off while the app is built, then `gc.freeze()` and on again). All of them are served by one
+uvicorn worker with the options of `workout_mcp.server` (uvloop and httptools when they load).
 """
 
 from __future__ import annotations
@@ -54,8 +55,6 @@ def full_app(args: argparse.Namespace) -> Any:
     from workout_mcp.app import create_app
     from workout_mcp.config import load_settings
     from workout_mcp.logs import configure_logging
-    from workout_mcp.store.local import LocalStore
-    from workout_mcp.store.selection import request_user_id
 
     settings = load_settings(
         _env_file=None,
@@ -81,8 +80,15 @@ def full_app(args: argparse.Namespace) -> Any:
         from workout_mcp.server import start_metrics
 
         start_metrics(settings)
-    db = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="bench-")) / "workouts.db"
-    app = create_app(settings, store=LocalStore(db, user_id=request_user_id))
+    if args.kind == "full-tools" or args.ablate_auth:
+        # The soak's tools write a real log; without sign-in there is no Supabase user to store for.
+        from workout_mcp.store.local import LocalStore
+        from workout_mcp.store.selection import request_user_id
+
+        db = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="bench-")) / "workouts.db"
+        app = create_app(settings, store=LocalStore(db, user_id=request_user_id))
+    else:
+        app = create_app(settings)  # the store a Fly deployment opens: PostgREST with the caller's token
     if args.kind == "full":
         app.state.services.mcp.tool()(bench_echo)
     return app
