@@ -41,7 +41,7 @@ step("the MCP SDK (both servers)")
 import uvicorn, uvloop, httptools
 step("uvicorn, uvloop, httptools (both servers)")
 import httpx
-step("httpx + httpcore")
+step("httpx (httpcore waits for the first transport)")
 import jwt.algorithms
 step("PyJWT (imports cryptography.x509)")
 import pydantic_settings
@@ -53,8 +53,6 @@ import workout_mcp.logs
 step("our settings class and logs")
 from workout_mcp.app import create_app
 step("our modules: domain models, views, store protocol, surface, middleware")
-from workout_mcp.store.local import LocalStore
-step("the SQLite store")
 settings = load_settings(
     _env_file=None, mcp_transport="http", auth_mode="supabase", supabase_url="http://127.0.0.1:9",
     supabase_anon_key="anon-key-0123456789abcdef", oauth_client_id="6f1f8f0e-2b7c-4d5e-9a41-bench0000001",
@@ -62,7 +60,7 @@ settings = load_settings(
     metrics_port=0, workout_db_path=sys.argv[1],
 )
 app = create_app(settings)
-step("settings and the app (its tools pending)")
+step("settings and the app (its tools pending; the Supabase store, as on Fly)")
 transport = httpx.AsyncHTTPTransport()
 step("on the first upstream call: httpcore and the TLS context (the image's CA directory)")
 import asyncio
@@ -77,6 +75,8 @@ step("on the first sign-in request: the facade, consent page, /account")
 from workout_mcp.surface.progress import dashboard_html
 html = dashboard_html()
 step("on the first dashboard read: its HTML")
+from workout_mcp.store.local import LocalStore
+step("a server on the local log instead: the SQLite store")
 print(json.dumps(steps))
 """
 
