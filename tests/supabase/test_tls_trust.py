@@ -128,13 +128,18 @@ def _lazy(client: httpx.AsyncClient) -> LazyTransport:
     return transport
 
 
+def _trusting(directory: Path, monkeypatch: pytest.MonkeyPatch) -> httpx.AsyncClient:
+    """The app's upstream client in a process configured as the image is: a CA directory, no bundle."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(directory))
+    return upstream_client(load_settings(_env_file=None, auth_mode="none"))
+
+
 async def test_the_ca_directory_is_trusted_and_read_one_certificate_at_a_time(
     tls_server: tuple[str, Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, trusted, _ = tls_server
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    monkeypatch.setenv("SSL_CERT_DIR", str(trusted))
-    async with upstream_client(load_settings(_env_file=None, auth_mode="none")) as client:
+    async with _trusting(trusted, monkeypatch) as client:
         response = await client.get(f"{url}/auth/v1/.well-known/jwks.json")
         assert response.status_code == 200 and response.json() == {"keys": []}
         context: ssl.SSLContext = _lazy(client).transport._pool._ssl_context
@@ -147,9 +152,7 @@ async def test_a_server_whose_root_is_not_in_the_directory_is_refused(
     tls_server: tuple[str, Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, _, other = tls_server
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    monkeypatch.setenv("SSL_CERT_DIR", str(other))
-    async with upstream_client(load_settings(_env_file=None, auth_mode="none")) as client:
+    async with _trusting(other, monkeypatch) as client:
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await client.get(f"{url}/auth/v1/.well-known/jwks.json")
 
