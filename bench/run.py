@@ -58,6 +58,7 @@ class ServerRun:
     cold_start_ms: float
     loads: dict[int, LoadResult] = field(default_factory=dict)
     rss_mib: float = 0.0
+    rss_first_mib: float = 0.0  # at the first answer: what start-up loaded, before any load
     extra_cold_starts_ms: list[float] = field(default_factory=list)
     cold_cpu_ms: list[float] = field(default_factory=list)  # the server's CPU time at each first answer
 
@@ -73,6 +74,7 @@ class ServerRun:
             "extra_cold_starts_ms": [round(x, 1) for x in self.extra_cold_starts_ms],
             "cold_cpu_ms": [round(x, 1) for x in self.cold_cpu_ms],
             "rss_mib": round(self.rss_mib, 1),
+            "rss_first_mib": round(self.rss_first_mib, 1),
             "loads": {str(c): r.summary() for c, r in self.loads.items()},
         }
 
@@ -206,6 +208,7 @@ async def measure(
     cpu.append(cpu_ms)
     try:
         run = ServerRun(kind, round_no, cold_start_ms=ms, extra_cold_starts_ms=extra, cold_cpu_ms=cpu)
+        run.rss_first_mib = rss_mib(proc.pid)
         warm = await run_load(
             HOST, port, tokens=user_tokens, concurrency=16, requests=max(args.warmup, len(user_tokens)),
             max_seconds=args.max_seconds, tag=f"w{round_no}",
@@ -233,11 +236,18 @@ def median(values: list[float]) -> float:
 
 def summarise(runs: list[ServerRun], concurrency: list[int]) -> dict[str, Any]:
     by_kind = {k: [r for r in runs if r.kind == k] for k in KINDS}
-    out: dict[str, Any] = {"per_concurrency": {}, "cold_start_ms": {}, "cold_cpu_ms": {}, "rss_mib": {}}
+    out: dict[str, Any] = {
+        "per_concurrency": {},
+        "cold_start_ms": {},
+        "cold_cpu_ms": {},
+        "rss_mib": {},
+        "rss_first_mib": {},
+    }
     for kind, kind_runs in by_kind.items():
         out["cold_start_ms"][kind] = round(median([ms for r in kind_runs for ms in r.cold_starts_ms]), 1)
         out["cold_cpu_ms"][kind] = round(median([ms for r in kind_runs for ms in r.cold_cpu_ms]), 1)
         out["rss_mib"][kind] = round(median([r.rss_mib for r in kind_runs]), 1)
+        out["rss_first_mib"][kind] = round(median([r.rss_first_mib for r in kind_runs]), 1)
     for c in concurrency:
         row: dict[str, Any] = {}
         for kind, kind_runs in by_kind.items():
@@ -291,8 +301,8 @@ def table(summary: dict[str, Any]) -> str:
     lines += [
         "",
         "| server | cold start ms (median) | (b)/this | server CPU to the first answer ms | (b)/this "
-        "| RSS after load MiB (median) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| RSS at the first answer MiB | RSS after load MiB (median) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for kind in KINDS:
         cold = summary["cold_start_ms"][kind]
@@ -301,7 +311,7 @@ def table(summary: dict[str, Any]) -> str:
         cpu_ratio = summary["cold_cpu_ms"]["full"] / cpu if cpu else float("nan")
         lines.append(
             f"| {LABEL[kind]} | {cold:.0f} | {ratio:.2f} | {cpu:.0f} | {cpu_ratio:.2f} | "
-            f"{summary['rss_mib'][kind]:.1f} |"
+            f"{summary['rss_first_mib'][kind]:.1f} | {summary['rss_mib'][kind]:.1f} |"
         )
     lines += ["", *targets(summary)]
     return "\n".join(lines)
@@ -342,7 +352,8 @@ async def bench(args: argparse.Namespace) -> int:
                 )
                 colds = "/".join(f"{ms:.0f}" for ms in run.cold_starts_ms)
                 print(
-                    f"round {round_no} {LABEL[kind]:<16} cold {colds} ms, {loads}, rss {run.rss_mib:.1f} MiB",
+                    f"round {round_no} {LABEL[kind]:<16} cold {colds} ms, {loads}, "
+                    f"rss {run.rss_first_mib:.1f} -> {run.rss_mib:.1f} MiB",
                     flush=True,
                 )
     summary = summarise(runs, args.concurrency)
