@@ -184,3 +184,20 @@ def test_a_tool_that_fails_to_build_stays_pending_and_fails_again(tmp_path: Path
         with pytest.raises(Exception, match="broken"):
             server.built_tool("broken")
         assert "broken" in server.pending_tools()
+
+
+async def test_without_the_file_every_tool_is_built_when_listed_and_the_list_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = _listed(await _server(tmp_path, auth_mode="none").list_tools())
+    monkeypatch.setattr(deferred, "SCHEMAS_FILE", "no_such_file.json")
+    shipped_schemas.cache_clear()
+    try:
+        server = _server(tmp_path, auth_mode="none")
+        with caplog.at_level(logging.WARNING, "workout_mcp.surface"):
+            listed = _listed(await server.list_tools())
+    finally:
+        shipped_schemas.cache_clear()
+    assert "no_such_file.json is missing" in caplog.text
+    assert server.pending_tools() == []
+    assert listed == expected

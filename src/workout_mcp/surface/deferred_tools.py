@@ -59,8 +59,13 @@ class ToolSchemas:
 
 @cache
 def shipped_schemas() -> Mapping[str, ToolSchemas]:
-    """The generated schemas shipped in the package (read once, on the first `tools/list`)."""
-    text = resources.files("workout_mcp.surface").joinpath(SCHEMAS_FILE).read_text("utf-8")
+    """The generated schemas shipped in the package (read once, on the first `tools/list`). Without the
+    file (a build that left it out) every tool is built when listed: slower, never wrong."""
+    try:
+        text = resources.files("workout_mcp.surface").joinpath(SCHEMAS_FILE).read_text("utf-8")
+    except FileNotFoundError:
+        log.warning("%s is missing: tools/list builds every tool instead", SCHEMAS_FILE)
+        return {}
     return {name: ToolSchemas(s["input"], s["output"]) for name, s in json.loads(text).items()}
 
 
