@@ -146,6 +146,27 @@ def app_env() -> dict[str, str]:
     return {**env, **image_trust_env(), "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
 
 
+def probe_arguments(parser: argparse.ArgumentParser, *, runs: int) -> argparse.Namespace:
+    """`--runs` and `--python` of the start-up probes, with `python` resolved by `image_like_python`."""
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--python", help="interpreter (default: the venv of requirements.lock)")
+    args = parser.parse_args()
+    if not 1 <= args.runs <= 50:
+        parser.error("--runs must be 1..50")
+    args.python = image_like_python(args.python)
+    return args
+
+
+def run_probe(python: str, code: str, *argv: str) -> Any:
+    """`python -c code argv...` in a fresh interpreter set up as the app's (`app_env`): its stdout as JSON."""
+    done = subprocess.run(
+        [python, "-c", code, *argv], env=app_env(), cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return json.loads(done.stdout)
+
+
 def server_command(
     kind: str, port: int, args: argparse.Namespace, standin_url: str, anon_key: str
 ) -> list[str]:

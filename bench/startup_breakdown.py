@@ -13,18 +13,12 @@ the dashboard). Prints medians per step.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-from pathlib import Path
 
-from bench.run import app_env, image_like_python
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.run import probe_arguments, run_probe
 
 PROBE = """
-import gc, json, sys, time
+import gc, json, time
 gc.disable()
 steps = []
 last = (time.perf_counter(), 0.0)
@@ -57,7 +51,7 @@ settings = load_settings(
     _env_file=None, mcp_transport="http", auth_mode="supabase", supabase_url="http://127.0.0.1:9",
     supabase_anon_key="anon-key-0123456789abcdef", oauth_client_id="6f1f8f0e-2b7c-4d5e-9a41-bench0000001",
     oauth_client_secret="client-secret", secret_key="bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    metrics_port=0, workout_db_path=sys.argv[1],
+    metrics_port=0,
 )
 app = create_app(settings)
 step("settings and the app (its tools pending; the Supabase store, as on Fly)")
@@ -85,26 +79,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--python", help="interpreter (default: the venv of requirements.lock)")
-    args = parser.parse_args()
-    if not 1 <= args.runs <= 50:
-        parser.error("--runs must be 1..50")
-    python = image_like_python(args.python)
-    env = app_env()
-    runs: list[list[tuple[str, float, float]]] = []
-    for i in range(args.runs):
-        db = ROOT / "bench" / "results" / f".breakdown-{os.getpid()}-{i}.db"
-        try:
-            done = subprocess.run(
-                [python, "-c", PROBE, str(db)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-            )
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
-        if done.returncode != 0:
-            raise SystemExit(done.stderr)
-        runs.append(json.loads(done.stdout))
+    args = probe_arguments(parser, runs=5)
+    runs: list[list[tuple[str, float, float]]] = [run_probe(args.python, PROBE) for _ in range(args.runs)]
     print(f"| step | ms (median of {args.runs}) | RSS MiB |")
     print("|---|---:|---:|")
     for index, (name, _, _) in enumerate(runs[0]):

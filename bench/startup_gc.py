@@ -15,14 +15,10 @@ objects were frozen (the start-up garbage a collect would have freed stays among
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-from pathlib import Path
 
-from bench.run import app_env, image_like_python
+from bench.run import probe_arguments, run_probe
 
-ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ("collect", "off+collect", "off")
 
 PROBE = """
@@ -50,21 +46,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--python", help="interpreter (default: the venv of requirements.lock)")
-    args = parser.parse_args()
-    if not 1 <= args.runs <= 50:
-        parser.error("--runs must be 1..50")
-    args.python = image_like_python(args.python)
-    env = app_env()
+    args = probe_arguments(parser, runs=7)
     results: dict[str, list[dict[str, float]]] = {p: [] for p in POLICIES}
     for _ in range(args.runs):
         for policy in POLICIES:  # interleaved, so a busy moment hits every policy alike
-            command = [args.python, "-c", PROBE, policy]
-            done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-            if done.returncode != 0:
-                raise SystemExit(done.stderr)
-            results[policy].append(json.loads(done.stdout))
+            results[policy].append(run_probe(args.python, PROBE, policy))
     print(f"| start-up policy | CPU ms (median of {args.runs}) | RSS MiB | objects frozen |")
     print("|---|---:|---:|---:|")
     for policy, runs in results.items():

@@ -130,14 +130,12 @@ async def test_a_tool_the_file_does_not_know_is_built_when_listed(tmp_path: Path
     assert "list_workouts" in server.pending_tools()
 
 
-def test_a_stale_entry_never_reaches_a_built_tool(tmp_path: Path) -> None:
+async def test_a_stale_entry_never_reaches_a_built_tool(tmp_path: Path) -> None:
     """Once built, a tool lists what the SDK built, whatever the file says."""
     server = _server(tmp_path, auth_mode="none")
     server._tool_schemas = lambda: {"get_workout": ToolSchemas({"type": "object"}, None)}
     server.built_tool("get_workout")
-    import anyio
-
-    listed = {t.name: t for t in anyio.run(server.list_tools)}
+    listed = {t.name: t for t in await server.list_tools()}
     assert listed["get_workout"].input_schema["required"] == ["workout_id"]
 
 

@@ -1,7 +1,7 @@
 """Tools built when they are first needed, and `tools/list` answered from schemas generated ahead of time.
 
 The SDK builds a tool when it is registered: a pydantic model of its arguments, a validator of its answer
-and both JSON schemas. For our 25 tools that is about 70 ms and 2 MiB on every start (most of it the JSON
+and both JSON schemas. For our 24 tools that was about 70 ms and 2 MiB on every start (most of it the JSON
 schema generator), paid again on every scale-from-zero, although a `tools/call` needs one tool and a
 `tools/list` needs only the schemas. `DeferredToolsServer` keeps what `add_tool` was given and builds a
 tool (the SDK's own `Tool.from_function`, unchanged) on the first call, or on the first lookup of its input
