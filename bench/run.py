@@ -124,26 +124,42 @@ def shipped_python() -> str:
 
 
 def image_like_python(python: str | None) -> str:
-    """`python` (default: the venv of requirements.lock) with `src/` compiled to bytecode, as the image is at
-    build: without it every start would compile `src/` again (PYTHONDONTWRITEBYTECODE, or stale caches after
-    an edit), which the image never does."""
+    """`python` (default: the venv of requirements.lock) with `src/` and its site-packages compiled to
+    bytecode at the image's optimisation level, as the image is at build: without it every start would
+    compile them again (PYTHONDONTWRITEBYTECODE, stale caches after an edit, or no .opt-2.pyc yet), which
+    the image never does."""
     python = python or shipped_python()
-    subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "src")], check=True, timeout=300)
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "-j", "0", str(ROOT / "src"), site],
+        check=True, timeout=600, env=app_env(), stdout=subprocess.DEVNULL,
+    )  # fmt: skip
     return python
 
 
-def image_trust_env() -> dict[str, str]:
-    """The image's TLS trust setting (the Dockerfile's `SSL_CERT_DIR`), which decides what the first call to
-    Supabase costs; a machine's own `SSL_CERT_FILE` (a whole bundle, loaded up front) would override it."""
-    found = re.search(r"\bSSL_CERT_DIR=(\S+)", (ROOT / "Dockerfile").read_text(encoding="utf-8"))
-    return {"SSL_CERT_DIR": found.group(1)} if found else {}
+# What the image's runtime stage sets that changes what a process costs: the TLS trust setting (the first
+# call to Supabase) and the interpreter's optimisation (docstrings stripped, no column tables).
+IMAGE_SETTINGS = ("SSL_CERT_DIR", "PYTHONOPTIMIZE", "PYTHONNODEBUGRANGES")
+
+
+def image_env() -> dict[str, str]:
+    """Those of `IMAGE_SETTINGS` the Dockerfile sets; a machine's own `SSL_CERT_FILE` (a whole bundle, loaded
+    up front) would override the image's trust setting, so `app_env` drops it."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    found = {name: re.search(rf"\b{name}=(\S+)", text) for name in IMAGE_SETTINGS}
+    return {name: match.group(1) for name, match in found.items() if match}
 
 
 def app_env() -> dict[str, str]:
     """The environment for a process of the app's `src/` and the benchmarks (bench.servers, probes): this
-    one's, with the image's TLS trust setting in place of the machine's."""
-    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
-    return {**env, **image_trust_env(), "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    one's, with the image's settings in place of the machine's. Every server of the benchmark, baselines
+    included, runs with them: the same interpreter options."""
+    drop = ("SSL_CERT_FILE", *IMAGE_SETTINGS)
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    return {**env, **image_env(), "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
 
 
 def probe_arguments(parser: argparse.ArgumentParser, *, runs: int) -> argparse.Namespace:

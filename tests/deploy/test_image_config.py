@@ -164,6 +164,17 @@ def test_dockerfile_env_matches_fly(fly: dict[str, Any]) -> None:
     assert of(stage, "STOPSIGNAL") == [fly["kill_signal"]]
 
 
+def test_dockerfile_strips_docstrings_and_compiles_for_that_level() -> None:
+    """PYTHONOPTIMIZE=2 is set before compileall runs, so the .opt-2.pyc files it reads are in the image;
+    tests/surface/test_optimized.py checks a client sees the same server with it."""
+    stage = final_stage()
+    env = " ".join(of(stage, "ENV")).split()
+    assert {"PYTHONOPTIMIZE=2", "PYTHONNODEBUGRANGES=1"} <= set(env)
+    first_env = next(n for n, i in enumerate(stage) if i.keyword == "ENV" and "PYTHONOPTIMIZE=2" in i.args)
+    compile_step = next(n for n, i in enumerate(stage) if i.keyword == "RUN" and "compileall" in i.args)
+    assert first_env < compile_step
+
+
 def test_dockerfile_installs_pinned_dependencies_before_copying_the_source() -> None:
     builder = dockerfile_stages()[0]
     keywords = [(i.keyword, i.args) for i in builder]

@@ -23,6 +23,7 @@ import pytest
 
 from tests.conftest import service_missing
 from tests.deploy.support import CLIENT_ID, REPO, free_port, strong_secret, wait_for_http
+from tests.deploy.test_image_config import final_stage, of
 from tests.standin.fixtures import Standin
 
 pytestmark = pytest.mark.slow
@@ -103,6 +104,12 @@ def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def interpreter_settings() -> dict[str, str]:
+    """The Dockerfile's runtime settings of the interpreter itself (optimisation level, debug ranges)."""
+    pairs = (setting.partition("=") for setting in " ".join(of(final_stage(), "ENV")).split())
+    return {name: value for name, _, value in pairs if name in ("PYTHONOPTIMIZE", "PYTHONNODEBUGRANGES")}
+
+
 @dataclass
 class Installed:
     python: Path
@@ -140,20 +147,16 @@ def installed() -> Iterator[Installed]:
         site = run(
             [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
         ).stdout.strip()
-        run(
-            [
-                str(python),
-                "-m",
-                "compileall",
-                "-q",
-                "-f",
-                "-j",
-                "0",
-                "--invalidation-mode",
-                "unchecked-hash",
-                site,
-            ]
+        compile_ = [str(python), "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode"]
+        done = subprocess.run(
+            [*compile_, "unchecked-hash", site],
+            env={**os.environ, **interpreter_settings()},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
+        assert done.returncode == 0, done.stderr[-3000:]
         yield Installed(python=python, root=root, account=account)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -193,6 +196,7 @@ def test_production_server_starts_unprivileged_answers_like_behind_fly_and_stops
         "OAUTH_CLIENT_ID": CLIENT_ID,
         "OAUTH_CLIENT_SECRET": strong_secret("client"),
         "SECRET_KEY": strong_secret("sealing"),
+        **interpreter_settings(),
     }
     argv = as_account(installed.account, [str(installed.python), "-m", "workout_mcp.server"])
     started = time.monotonic()
@@ -225,6 +229,23 @@ def test_production_server_starts_unprivileged_answers_like_behind_fly_and_stops
         assert denied.status_code == 401
         challenge = denied.headers["www-authenticate"]
         assert f'resource_metadata="{PUBLIC}/.well-known/oauth-protected-resource/mcp"' in challenge
+
+        # With the image's interpreter settings (docstrings stripped), tools still list their descriptions.
+        token = standin.mint(standin.add_user("image@example.com"), client_id=CLIENT_ID)
+        listed = httpx.post(
+            f"{base}/mcp",
+            headers={
+                **PROXY_HEADERS,
+                "Accept": "application/json, text/event-stream",
+                "Authorization": f"Bearer {token}",
+                "MCP-Protocol-Version": "2025-11-25",
+            },
+            json={"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
+            timeout=30,
+        )
+        assert listed.status_code == 200, listed.text
+        tools = listed.json()["result"]["tools"]
+        assert len(tools) >= 20 and all(tool["description"] for tool in tools)
 
         process.send_signal(signal.SIGTERM)
         stop_started = time.monotonic()

@@ -5,20 +5,25 @@ and both JSON schemas. For our 24 tools that was about 70 ms and 2 MiB on every 
 schema generator), paid again on every scale-from-zero, although a `tools/call` needs one tool and a
 `tools/list` needs only the schemas. `DeferredToolsServer` keeps what `add_tool` was given and builds a
 tool (the SDK's own `Tool.from_function`, unchanged) on the first call, or on the first lookup of its input
-schema. `tools/list` takes each unbuilt tool's schemas from `tool_schemas.json`, written from the built
-tools by
+schema. `tools/list` takes each tool's description and schemas from `tool_schemas.json`, written from the
+built tools by
 
     python -m workout_mcp.surface.deferred_tools          (or `make tool-schemas`)
 
 and read on the first `tools/list`. A tool missing from the file is built there and then, so a new tool
 works before the file is written again; `tests/surface/test_deferred_tools.py` fails while the file
 differs from what the SDK builds, and checks the answers are the same with and without deferral.
+
+A tool the file knows is listed from the file whether it is built or not: the SDK takes descriptions from
+docstrings (the tool's and its models'), which the image strips (`PYTHONOPTIMIZE=2`), and the file holds
+what it builds with them (`tests/surface/test_optimized.py`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -53,6 +58,7 @@ class PendingTool:
 
 @dataclass(frozen=True, slots=True)
 class ToolSchemas:
+    description: str
     input: dict[str, Any]
     output: dict[str, Any] | None
 
@@ -66,7 +72,9 @@ def shipped_schemas() -> Mapping[str, ToolSchemas]:
     except FileNotFoundError:
         log.warning("%s is missing: tools/list builds every tool instead", SCHEMAS_FILE)
         return {}
-    return {name: ToolSchemas(s["input"], s["output"]) for name, s in json.loads(text).items()}
+    return {
+        name: ToolSchemas(s["description"], s["input"], s["output"]) for name, s in json.loads(text).items()
+    }
 
 
 class DeferredToolsServer(MCPServer):
@@ -140,18 +148,16 @@ class DeferredToolsServer(MCPServer):
         return None if tool is None else tool.parameters
 
     async def list_tools(self) -> list[MCPTool]:
-        schemas = self._tool_schemas() if self._pending else {}
+        schemas = self._tool_schemas()
         listed: list[MCPTool] = []
         for name in self._tool_order:
-            pending = self._pending.get(name)
-            known = schemas.get(name) if pending is not None else None
-            if pending is not None and known is not None:
-                description = pending.description or pending.fn.__doc__ or ""
-                shown: Any = pending
-                input_schema, output_schema = known.input, known.output
+            known = schemas.get(name)
+            # Title, annotations, icons and _meta are what add_tool was given; an unknown tool is built here.
+            shown: Any = (self._pending.get(name) if known is not None else None) or self.built_tool(name)
+            assert shown is not None
+            if known is not None:
+                description, input_schema, output_schema = known.description, known.input, known.output
             else:
-                shown = self.built_tool(name)
-                assert shown is not None
                 description = shown.description
                 input_schema, output_schema = shown.parameters, shown.output_schema
             listed.append(
@@ -176,12 +182,15 @@ class DeferredToolsServer(MCPServer):
 
 
 def generate(server: DeferredToolsServer) -> dict[str, dict[str, Any]]:
-    """Every tool of `server` built by the SDK, as the file holds them (name -> input and output schema)."""
+    """Every tool of `server` built by the SDK, as the file holds them (name -> description, input and output
+    schema)."""
+    if sys.flags.optimize >= 2:
+        raise RuntimeError("docstrings are stripped (PYTHONOPTIMIZE=2): the descriptions would be empty")
     out: dict[str, dict[str, Any]] = {}
     for name in list(server._tool_order):
         tool = server.built_tool(name)
         assert tool is not None
-        out[name] = {"input": tool.parameters, "output": tool.output_schema}
+        out[name] = {"description": tool.description, "input": tool.parameters, "output": tool.output_schema}
     return out
 
 

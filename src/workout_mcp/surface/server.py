@@ -389,9 +389,13 @@ def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
         )
         return json.dumps([e.model_dump() for e in page.items])
 
-    @mcp.prompt(name="weekly_review", title="Weekly training review")
+    # Descriptions are given, not left to docstrings: the image strips those (PYTHONOPTIMIZE=2).
+    @mcp.prompt(
+        name="weekly_review",
+        title="Weekly training review",
+        description="Review the last week of training like a coach.",
+    )
     def weekly_review(focus: str | None = None) -> str:
-        """Review the last week of training like a coach."""
         extra = f" Pay special attention to {focus}." if focus else ""
         return (
             "Review my training over the last week as my strength coach. Use training_summary "
@@ -402,9 +406,12 @@ def register_resources_and_prompts(mcp: MCPServer, store: WorkoutStore) -> None:
             f"concrete thing to change next week.{extra}"
         )
 
-    @mcp.prompt(name="plan_next_session", title="Plan my next session")
+    @mcp.prompt(
+        name="plan_next_session",
+        title="Plan my next session",
+        description="Plan the next session from recent history.",
+    )
     def plan_next_session(goal: str = "strength", minutes: int = 60) -> str:
-        """Plan the next session from recent history."""
         return (
             f"Plan my next training session (goal: {goal}, about {minutes} minutes). If list_plans shows "
             "a plan, start from get_plan's next session and its targets. Look at list_workouts (limit 5) "
