@@ -36,8 +36,8 @@ import uvicorn, uvloop, httptools
 step("uvicorn, uvloop, httptools (both servers)")
 import httpx
 step("httpx (httpcore waits for the first transport)")
-import jwt.algorithms
-step("PyJWT (imports cryptography.x509)")
+import workout_mcp.auth, jwt.algorithms
+step("PyJWT (its cryptography.x509 deferred by workout_mcp.auth)")
 import pydantic_settings
 step("pydantic-settings + python-dotenv")
 import prometheus_client
