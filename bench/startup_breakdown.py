@@ -1,21 +1,30 @@
 """Where (b)'s start-up time and memory go, one step at a time, beyond the bare SDK's.
 
-    python -m bench.startup_breakdown [--runs 5] [--python PATH]
+    python -m bench.startup_breakdown [--runs 5] [--python PATH] [--instructions]
 
 Each run is a fresh interpreter (the venv of exactly requirements.lock, `src/` compiled as in the image)
 that, with the cyclic collector off as `workout_mcp.server` starts, imports and builds in order and reads
 its RSS from /proc and the wall clock after each step. The first two steps are what the bare SDK server
 pays too; the last five are what the shipped server now does only when a request needs it (the first call
 to Supabase, the first `tools/list`, the first call of a tool, the first sign-in page, the first read of
-the dashboard). Prints medians per step.
+the dashboard). Prints medians per step. With `--instructions` it also counts each step's instructions
+(valgrind's callgrind: the probe cut after each step, one interpreter per cut), which, unlike milliseconds,
+do not swing with the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import statistics
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from bench.run import probe_arguments, run_probe
+from bench.cold_instructions import collected
+from bench.run import ROOT, app_env, probe_arguments, run_probe
 
 PROBE = """
 import gc, json, time
@@ -75,18 +84,44 @@ print(json.dumps(steps))
 """
 
 
+def instructions(python: str) -> list[int]:
+    """Instructions of each step: the probe cut after it, under callgrind, minus the cut before it (the
+    first cut is the interpreter with the probe's helpers and nothing imported)."""
+    lines = PROBE.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("import mcp"))
+    ends = [first] + [i + 1 for i, line in enumerate(lines) if line.startswith("step(")]
+
+    def count(end: int) -> int:
+        with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
+            out = Path(tmp) / "probe.callgrind"
+            command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, "-c"]
+            subprocess.run(
+                [*command, "\n".join(lines[:end])],
+                env=app_env(), cwd=ROOT, capture_output=True, timeout=1800, check=True,
+            )  # fmt: skip
+            return collected(out)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        totals = list(pool.map(count, ends))
+    return [after - before for before, after in itertools.pairwise(totals)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (callgrind)")
     args = probe_arguments(parser, runs=5)
     runs: list[list[tuple[str, float, float]]] = [run_probe(args.python, PROBE) for _ in range(args.runs)]
-    print(f"| step | ms (median of {args.runs}) | RSS MiB |")
-    print("|---|---:|---:|")
-    for index, (name, _, _) in enumerate(runs[0]):
+    counts = instructions(args.python) if args.instructions else None
+    names = [name for name, _, _ in runs[0]]
+    print(f"| step | ms (median of {args.runs}) | RSS MiB |{' M instructions |' if counts else ''}")
+    print(f"|---|---:|---:|{'---:|' if counts else ''}")
+    for index, name in enumerate(names):
         ms = statistics.median(run[index][1] for run in runs)
         mib = statistics.median(run[index][2] for run in runs)
-        print(f"| {name} | {ms:.0f} | {mib:+.1f} |")
+        extra = f" {counts[index] / 1e6:.0f} |" if counts else ""
+        print(f"| {name} | {ms:.0f} | {mib:+.1f} |{extra}")
 
 
 if __name__ == "__main__":
