@@ -3,7 +3,9 @@
     python -m bench.soak [--minutes 10] [--users 1000] [--concurrency 16]
 
 One `python -m bench.servers full-tools` process (bearer JWT against the Supabase stand-in's JWKS, rate
-limiter on with a limit that never triggers, access log, metrics) on a SQLite log that fills as it runs.
+limiter on with a limit that never triggers, access log, metrics) on a SQLite log that fills as it runs,
+started as `bench.run` starts its servers: the venv of requirements.lock, compiled, with the image's
+interpreter settings.
 Each user, in turn, logs a session (`log_workout`, one in ten of their calls) or reads
 (`list_workouts`, `training_summary`, `personal_records`). Every answer is checked (200, a result for the
 request's own id, not a tool error). Printed per minute: requests, errors, p50 and p99 latency, the
@@ -20,7 +22,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from tests.live_server import free_port, stop_process
 from tests.standin.fixtures import run_standin
 
 from bench.load import PROTOCOL_VERSION, read_response
-from bench.run import CLIENT_ID, HOST, RESULTS, ROOT, rss_mib
+from bench.run import CLIENT_ID, HOST, RESULTS, ROOT, app_env, image_like_python, rss_mib
 
 READS = (
     ("list_workouts", {"limit": 10}),
@@ -126,11 +127,13 @@ async def soak(args: argparse.Namespace) -> int:
         port = free_port()
         db = Path(tempfile.mkdtemp(prefix="soak-")) / "workouts.db"
         command = [
-            sys.executable, "-m", "bench.servers", "full-tools", "--port", str(port), "--db", str(db),
+            args.python, "-m", "bench.servers", "full-tools", "--port", str(port), "--db", str(db),
             "--supabase-url", standin.url, "--anon-key", standin.anon_key, "--client-id", CLIENT_ID,
             "--log-file", os.devnull, *(f"--ablate-{a}" for a in args.ablate),
         ]  # fmt: skip
-        proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=app_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+        )
         try:
             await wait_until_up(port)
             minutes = await drive(args, port, tokens, proc.pid)
@@ -250,9 +253,14 @@ def main() -> None:
         choices=["rate-limit"],
         help="switch a piece of the server off (rate-limit: its one-hour windows hold every call)",
     )
+    parser.add_argument(
+        "--python", help="interpreter for the server (default: a venv of exactly requirements.lock)"
+    )
     args = parser.parse_args()
     if not 0 < args.minutes <= 60:
         parser.error("--minutes must be in (0, 60]")
+    # As shipped, like bench.run's servers: the lock's venv, compiled, with the image's settings.
+    args.python = image_like_python(args.python)
     raise SystemExit(asyncio.run(soak(args)))
 
 
