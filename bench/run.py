@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tests.deploy.support import final_stage_env
 from tests.live_server import free_port, stop_process
 from tests.standin.fixtures import run_standin
 
@@ -146,11 +146,10 @@ IMAGE_SETTINGS = ("SSL_CERT_DIR", "PYTHONOPTIMIZE", "PYTHONNODEBUGRANGES")
 
 
 def image_env() -> dict[str, str]:
-    """Those of `IMAGE_SETTINGS` the Dockerfile sets; a machine's own `SSL_CERT_FILE` (a whole bundle, loaded
-    up front) would override the image's trust setting, so `app_env` drops it."""
-    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    found = {name: re.search(rf"\b{name}=(\S+)", text) for name in IMAGE_SETTINGS}
-    return {name: match.group(1) for name, match in found.items() if match}
+    """Those of `IMAGE_SETTINGS` the Dockerfile's runtime stage sets; a machine's own `SSL_CERT_FILE` (a whole
+    bundle, loaded up front) would override the image's trust setting, so `app_env` drops it."""
+    env = final_stage_env()
+    return {name: env[name] for name in IMAGE_SETTINGS if name in env}
 
 
 def app_env() -> dict[str, str]:

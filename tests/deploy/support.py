@@ -1,18 +1,72 @@
-"""What the deploy tests share: the repository's paths, settings for a production-like server, and
-polling a loopback port with a deadline (the only waiting these tests do)."""
+"""What the deploy tests share: the repository's paths, the Dockerfile read by stage, settings for a
+production-like server, and polling a loopback port with a deadline (the only waiting these tests do)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT_ID = "4f9c2d1e-7b3a-4e8f-9a6d-1c2b3d4e5f60"
+
+
+@dataclass
+class Instruction:
+    keyword: str
+    args: str
+
+
+def dockerfile_stages() -> list[list[Instruction]]:
+    """The Dockerfile's instructions, continuation lines joined and ARG defaults substituted, by stage."""
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    logical: list[str] = []
+    current = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not current and (not line or line.startswith("#")):
+            continue
+        if line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        logical.append(current + line)
+        current = ""
+    args: dict[str, str] = {}
+    stages: list[list[Instruction]] = []
+    for line in logical:
+        keyword, _, rest = line.partition(" ")
+        keyword = keyword.upper()
+        rest = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), rest.strip())
+        if keyword == "ARG" and "=" in rest:
+            name, _, default = rest.partition("=")
+            args[name] = default
+        if keyword == "FROM":
+            stages.append([])
+        if stages:
+            stages[-1].append(Instruction(keyword, rest))
+    return stages
+
+
+def final_stage() -> list[Instruction]:
+    return dockerfile_stages()[-1]
+
+
+def of(stage: list[Instruction], keyword: str) -> list[str]:
+    return [i.args for i in stage if i.keyword == keyword]
+
+
+def final_stage_env() -> dict[str, str]:
+    """The final stage's ENV settings, name -> value as written (the image's runtime environment)."""
+    pairs = (setting.partition("=") for setting in " ".join(of(final_stage(), "ENV")).split())
+    return {name: value for name, _, value in pairs}
 
 
 def free_port() -> int:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.deploy.support import REPO
+from tests.deploy.support import REPO, dockerfile_stages, final_stage, final_stage_env, of
 from workout_mcp.server import GRACEFUL_SHUTDOWN_SECONDS
 
 DEV_TOOLS = ("pytest", "hypothesis", "ruff", "mypy", "gcc", "build-essential", "[dev]", "python -m build")
@@ -24,52 +23,6 @@ SECRET_NAMES = (
     "SUPABASE_PASSWORD",
     "SUPABASE_REFRESH_TOKEN",
 )
-
-
-@dataclass
-class Instruction:
-    keyword: str
-    args: str
-
-
-def dockerfile_stages() -> list[list[Instruction]]:
-    """The Dockerfile's instructions, continuation lines joined and ARG defaults substituted, by stage."""
-    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
-    logical: list[str] = []
-    current = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not current and (not line or line.startswith("#")):
-            continue
-        if line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            current += line[:-1] + " "
-            continue
-        logical.append(current + line)
-        current = ""
-    args: dict[str, str] = {}
-    stages: list[list[Instruction]] = []
-    for line in logical:
-        keyword, _, rest = line.partition(" ")
-        keyword = keyword.upper()
-        rest = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), rest.strip())
-        if keyword == "ARG" and "=" in rest:
-            name, _, default = rest.partition("=")
-            args[name] = default
-        if keyword == "FROM":
-            stages.append([])
-        if stages:
-            stages[-1].append(Instruction(keyword, rest))
-    return stages
-
-
-def final_stage() -> list[Instruction]:
-    return dockerfile_stages()[-1]
-
-
-def of(stage: list[Instruction], keyword: str) -> list[str]:
-    return [i.args for i in stage if i.keyword == keyword]
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +121,8 @@ def test_dockerfile_strips_docstrings_and_compiles_for_that_level() -> None:
     """PYTHONOPTIMIZE=2 is set before compileall runs, so the .opt-2.pyc files it reads are in the image;
     tests/surface/test_optimized.py checks a client sees the same server with it."""
     stage = final_stage()
-    env = " ".join(of(stage, "ENV")).split()
-    assert {"PYTHONOPTIMIZE=2", "PYTHONNODEBUGRANGES=1"} <= set(env)
+    env = final_stage_env()
+    assert (env.get("PYTHONOPTIMIZE"), env.get("PYTHONNODEBUGRANGES")) == ("2", "1")
     first_env = next(n for n, i in enumerate(stage) if i.keyword == "ENV" and "PYTHONOPTIMIZE=2" in i.args)
     compile_step = next(n for n, i in enumerate(stage) if i.keyword == "RUN" and "compileall" in i.args)
     assert first_env < compile_step

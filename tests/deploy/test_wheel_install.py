@@ -22,8 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import service_missing
-from tests.deploy.support import CLIENT_ID, REPO, free_port, strong_secret, wait_for_http
-from tests.deploy.test_image_config import final_stage, of
+from tests.deploy.support import CLIENT_ID, REPO, final_stage_env, free_port, strong_secret, wait_for_http
 from tests.standin.fixtures import Standin
 
 pytestmark = pytest.mark.slow
@@ -106,8 +105,8 @@ def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 def interpreter_settings() -> dict[str, str]:
     """The Dockerfile's runtime settings of the interpreter itself (optimisation level, debug ranges)."""
-    pairs = (setting.partition("=") for setting in " ".join(of(final_stage(), "ENV")).split())
-    return {name: value for name, _, value in pairs if name in ("PYTHONOPTIMIZE", "PYTHONNODEBUGRANGES")}
+    env = final_stage_env()
+    return {name: env[name] for name in ("PYTHONOPTIMIZE", "PYTHONNODEBUGRANGES") if name in env}
 
 
 @dataclass

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.deploy.test_image_config import final_stage, of
+from tests.deploy.support import final_stage, final_stage_env, of
 from workout_mcp.app import upstream_client
 from workout_mcp.config import load_settings
 from workout_mcp.supabase.gateway import LazyTransport
@@ -158,7 +158,7 @@ async def test_a_server_whose_root_is_not_in_the_directory_is_refused(
 
 
 def test_the_image_sets_the_ca_directory_and_no_bundle() -> None:
-    env = " ".join(of(final_stage(), "ENV")).split()
-    assert "SSL_CERT_DIR=/etc/ssl/certs" in env
-    assert not any(setting.startswith("SSL_CERT_FILE=") for setting in env)
+    env = final_stage_env()
+    assert env.get("SSL_CERT_DIR") == "/etc/ssl/certs"
+    assert "SSL_CERT_FILE" not in env
     assert "ls /etc/ssl/certs/*.0" in " ".join(of(final_stage(), "RUN")), "the build checks the hashed links"
