@@ -75,7 +75,7 @@ step("on the first call of a tool: that tool built (log_workout, the largest)")
 from workout_mcp.http.lazy_routes import LazyRoutes
 next(r for r in app.routes if isinstance(r, LazyRoutes)).router()
 step("on the first sign-in request: the facade, consent page, /account")
-from workout_mcp.surface.progress import dashboard_html
+from workout_mcp.surface.dashboard import dashboard_html
 html = dashboard_html()
 step("on the first dashboard read: its HTML")
 from workout_mcp.store.local import LocalStore

@@ -135,7 +135,8 @@ def create_app(
         if settings.secret_key_previous is not None:
             secrets.append(settings.secret_key_previous.get_secret_value())
         services.sealer = Sealer(secrets)
-    services.health_checks["store"] = lambda: {"status": "ok", "kind": type(workout_store).__name__}
+    kind = getattr(workout_store, "kind", None) or type(workout_store).__name__  # a DeferredStore's, unbuilt
+    services.health_checks["store"] = lambda: {"status": "ok", "kind": kind}
 
     endpoint = McpEndpoint(mcp)
     # `/mcp` first: Starlette tries routes in order, and nearly every request is for it.

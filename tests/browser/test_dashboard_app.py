@@ -30,7 +30,7 @@ from tests.browser.test_consent_browser import ARTIFACTS, chromium, wait
 from tests.conftest import service_missing
 from tests.e2e.test_stdio import COMMAND, env_for
 from tests.live_server import free_port, serve, server_process
-from workout_mcp.surface.progress import APP_MIME_TYPE, DASHBOARD_URI
+from workout_mcp.surface.dashboard import APP_MIME_TYPE, DASHBOARD_URI
 
 pytestmark = [pytest.mark.chromium, pytest.mark.node, pytest.mark.slow]
 

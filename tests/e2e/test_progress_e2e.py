@@ -15,7 +15,7 @@ from PIL import Image
 
 from tests.e2e.test_stdio import COMMAND, demo_db, env_for  # noqa: F401  (demo_db is a fixture)
 from tests.live_server import free_port, server_process
-from workout_mcp.surface.progress import APP_MIME_TYPE, DASHBOARD_URI
+from workout_mcp.surface.dashboard import APP_MIME_TYPE, DASHBOARD_URI
 
 
 @asynccontextmanager

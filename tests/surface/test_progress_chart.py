@@ -21,7 +21,7 @@ from workout_mcp.domain.units import from_kg
 from workout_mcp.store.base import WorkoutStore
 from workout_mcp.store.demo import fill_demo
 from workout_mcp.store.local import LocalStore
-from workout_mcp.surface.progress import APP_MIME_TYPE, DASHBOARD_URI
+from workout_mcp.surface.dashboard import APP_MIME_TYPE, DASHBOARD_URI
 
 
 @pytest.fixture

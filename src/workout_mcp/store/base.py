@@ -10,23 +10,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
-from workout_mcp.domain.body_weight import BodyWeight, NewBodyWeight
-from workout_mcp.domain.edits import PlanLink, SetChanges, WorkoutChanges, WorkoutDeletion
-from workout_mcp.domain.models import (
-    Exercise,
-    ExerciseKind,
-    NewExercise,
-    NewSet,
-    NewWorkout,
-    SetRecord,
-    Workout,
-    WorkoutListItem,
-)
-from workout_mcp.domain.plans import NewPlan, StoredPlan
-from workout_mcp.domain.progress import BoardRow
-from workout_mcp.domain.transfer import ImportBatch, ImportOutcome, LogExport
+# The domain models only name the protocol's types here: importing them waits for the first tool.
+if TYPE_CHECKING:
+    from workout_mcp.domain.body_weight import BodyWeight, NewBodyWeight
+    from workout_mcp.domain.edits import PlanLink, SetChanges, WorkoutChanges, WorkoutDeletion
+    from workout_mcp.domain.models import (
+        Exercise,
+        ExerciseKind,
+        NewExercise,
+        NewSet,
+        NewWorkout,
+        SetRecord,
+        Workout,
+        WorkoutListItem,
+    )
+    from workout_mcp.domain.plans import NewPlan, StoredPlan
+    from workout_mcp.domain.progress import BoardRow
+    from workout_mcp.domain.transfer import ImportBatch, ImportOutcome, LogExport
 
 T = TypeVar("T")
 

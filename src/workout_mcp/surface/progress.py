@@ -1,4 +1,5 @@
-"""Progress charts (a PNG plus the same figures as structured content) and the dashboard MCP App.
+"""Progress charts: a PNG plus the same figures as structured content (`surface.dashboard` registers the tool
+with the dashboard MCP App, and imports this module when the tool is first needed).
 
 `progress_chart` answers every client: an `image/png` block for those that show images, the figures as
 structured content (and JSON text) for those that do not. Hosts with the MCP Apps extension
@@ -11,14 +12,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from mcp.server.apps import APP_MIME_TYPE, Apps, ResourceCsp
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.resources import Resource
-from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import Field
 
 from workout_mcp.charts import Bar, ChartSpec, Series, Theme
@@ -36,17 +34,6 @@ EXERCISE_METRICS: frozenset[Metric] = frozenset({"estimated_1rm", "top_set"})
 ALL_TRAINING_METRICS: frozenset[Metric] = frozenset({"volume_by_muscle_group", "body_weight"})
 # The same moving average body_weight_history shows by default.
 BODY_WEIGHT_WINDOW_DAYS = 7
-
-DASHBOARD_URI = "ui://workout-mcp/dashboard.html"
-__all__ = ["APP_MIME_TYPE", "DASHBOARD_URI", "progress_app"]
-# The extension's older, flat spelling of `_meta.ui.resourceUri`, still read by some hosts.
-LEGACY_TOOL_META: dict[str, Any] = {"ui/resourceUri": DASHBOARD_URI}
-# The dashboard is one self-contained file: no network, no outside scripts, styles, images or frames.
-DASHBOARD_CSP = ResourceCsp(connect_domains=[], resource_domains=[])
-# `_meta.ui` as `Apps.add_html_resource(..., csp=DASHBOARD_CSP, prefers_border=True)` writes it.
-DASHBOARD_META: dict[str, Any] = {
-    "ui": {"csp": DASHBOARD_CSP.model_dump(by_alias=True, exclude_none=True), "prefersBorder": True}
-}
 
 _LABELS: dict[Metric, str] = {
     "estimated_1rm": "estimated 1RM",
@@ -118,43 +105,9 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def dashboard_html() -> str:
-    """The built dashboard (one self-contained HTML file, shipped inside the package)."""
-    return resources.files("workout_mcp.surface.apps").joinpath("dashboard.html").read_text("utf-8")
+def progress_chart_tool(store: WorkoutStore, *, today: Callable[[], date]) -> Callable[..., Any]:
+    """The `progress_chart` tool's function, over `store`; `surface.dashboard.progress_app` registers it."""
 
-
-class DashboardResource(Resource):
-    """The dashboard read from the package when a host opens it: half a megabyte of HTML (a whole
-    megabyte as a Python string) is not worth keeping in every server's memory for a rare read."""
-
-    async def read(self) -> str:
-        return dashboard_html()
-
-
-def progress_app(store: WorkoutStore, *, today: Callable[[], date]) -> Apps:
-    """The MCP Apps extension (`io.modelcontextprotocol/ui`) for `MCPServer(extensions=[...])`:
-    `progress_chart`, linked through `_meta.ui.resourceUri` to the `ui://` dashboard it also serves.
-    Hosts without the extension see an ordinary tool and an ordinary resource."""
-    apps = Apps()
-    apps.add_resource(
-        DashboardResource(
-            uri=DASHBOARD_URI,
-            name="training-dashboard",
-            title="Training dashboard",
-            description="MCP App: recent sessions, the records board, a progress chart per exercise, this "
-            "week's volume per muscle group.",
-            mime_type=APP_MIME_TYPE,
-            meta=DASHBOARD_META,
-        )
-    )
-
-    @apps.tool(
-        resource_uri=DASHBOARD_URI,
-        meta=LEGACY_TOOL_META,
-        name="progress_chart",
-        title="Progress chart",
-        annotations=ToolAnnotations(readOnlyHint=True, openWorldHint=False),
-    )
     async def progress_chart(
         exercise: Annotated[
             str | None,
@@ -249,7 +202,7 @@ def progress_app(store: WorkoutStore, *, today: Callable[[], date]) -> Apps:
         content.append(TextContent(type="text", text=chart.model_dump_json()))
         return CallToolResult(content=content, structured_content=chart.model_dump(mode="json"))
 
-    return apps
+    return progress_chart
 
 
 def _exercise_points(progress: ExerciseProgress, metric: Metric) -> list[ProgressPoint]:
