@@ -4,9 +4,10 @@
 
 (a) is the SDK tuned as we serve it (async tool, `gc.freeze()`), (a') the SDK as its docs build it (sync
 tool, default GC); all three on the same uvicorn options (uvloop and httptools when they load). Each
-round starts (a), (a') then (b), each a fresh `python -m bench.servers` process with one uvicorn worker;
-measures cold start (process start -> first correct, authenticated for (b), `tools/call`; `--cold-starts`
-processes per server per round, the last one kept for the load), warms up (every
+round measures cold start (process start -> first correct, authenticated for (b), `tools/call`) of fresh
+`python -m bench.servers` processes, one uvicorn worker each: `--cold-starts` per server, all but the last
+taken in turns ((a), (a'), (b), (a), ...). Then for (a), (a') and (b) in order, the last cold start, kept
+for the load: it warms up (every
 user's token once), then runs the checked load at concurrency 1 and 16, then reads the RSS. Prints medians,
 the (b)/(a) and (b)/(a') ratios per round and the targets; writes JSON to bench/results/.
 """
@@ -228,18 +229,35 @@ async def cold_start(
     return proc, port, (ready - started) * 1000, cpu_seconds(proc.pid) * 1000
 
 
-async def measure(
-    kind: str, round_no: int, args: argparse.Namespace, tokens: list[str], standin_url: str, anon_key: str
-) -> ServerRun:
-    user_tokens: list[str | None] = list(tokens) if kind not in BASELINES else [None]
-    # Cold start is one number per process and swings by ±30 % between processes here: take several.
-    extra: list[float] = []
-    cpu: list[float] = []
+async def interleaved_cold_starts(
+    args: argparse.Namespace, tokens: list[str], standin_url: str, anon_key: str
+) -> dict[str, tuple[list[float], list[float]]]:
+    """All but the last of a round's cold starts, taken in turns ((a), (a'), (b), (a), ...): one number per
+    process that swings by ±30 % between processes here, and by more between minutes, so each server's
+    starts are spread over the same stretch of the machine's time. Wall ms and CPU ms per server."""
+    out: dict[str, tuple[list[float], list[float]]] = {kind: ([], []) for kind in KINDS}
     for _ in range(args.cold_starts - 1):
-        proc, _port, ms, cpu_ms = await cold_start(kind, args, user_tokens[0], standin_url, anon_key)
-        stop_process(proc)
-        extra.append(ms)
-        cpu.append(cpu_ms)
+        for kind in KINDS:
+            token = tokens[0] if kind not in BASELINES else None
+            proc, _port, ms, cpu_ms = await cold_start(kind, args, token, standin_url, anon_key)
+            stop_process(proc)
+            out[kind][0].append(ms)
+            out[kind][1].append(cpu_ms)
+    return out
+
+
+async def measure(
+    kind: str,
+    round_no: int,
+    args: argparse.Namespace,
+    tokens: list[str],
+    standin_url: str,
+    anon_key: str,
+    earlier: tuple[list[float], list[float]] = ([], []),
+) -> ServerRun:
+    """One server's round: a last cold start (after `earlier`'s), kept for the load."""
+    user_tokens: list[str | None] = list(tokens) if kind not in BASELINES else [None]
+    extra, cpu = list(earlier[0]), list(earlier[1])
     proc, port, ms, cpu_ms = await cold_start(kind, args, user_tokens[0], standin_url, anon_key)
     cpu.append(cpu_ms)
     try:
@@ -378,8 +396,9 @@ async def bench(args: argparse.Namespace) -> int:
         tokens = [standin.mint(u, client_id=CLIENT_ID) for u in users]
         runs: list[ServerRun] = []
         for round_no in range(1, args.rounds + 1):
+            starts = await interleaved_cold_starts(args, tokens, standin.url, standin.anon_key)
             for kind in KINDS:
-                run = await measure(kind, round_no, args, tokens, standin.url, standin.anon_key)
+                run = await measure(kind, round_no, args, tokens, standin.url, standin.anon_key, starts[kind])
                 runs.append(run)
                 loads = ", ".join(
                     f"c{c}: {r.rps:.0f} req/s p50 {r.percentile(0.5):.2f} p99 {r.percentile(0.99):.2f} ms"
@@ -443,7 +462,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=30.0, help="upper bound per load run")
     parser.add_argument("--start-timeout", type=float, default=30.0)
     parser.add_argument(
-        "--cold-starts", type=int, default=3, help="cold starts per server per round (median of all)"
+        "--cold-starts", type=int, default=5, help="cold starts per server per round (median of all)"
     )
     parser.add_argument("--log-level", default="INFO", help="(b)'s log level (INFO = as shipped)")
     parser.add_argument("--log-file", default=os.devnull, help="where (b)'s JSON log lines go")

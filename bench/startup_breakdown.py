@@ -55,7 +55,7 @@ from workout_mcp.config import load_settings
 import workout_mcp.logs
 step("our settings class and logs")
 from workout_mcp.app import create_app
-step("our modules: domain models, views, store protocol, surface, middleware")
+step("our modules: middleware, auth, the store protocol, the surface without its tools' modules")
 settings = load_settings(
     _env_file=None, mcp_transport="http", auth_mode="supabase", supabase_url="http://127.0.0.1:9",
     supabase_anon_key="anon-key-0123456789abcdef", oauth_client_id="6f1f8f0e-2b7c-4d5e-9a41-bench0000001",
@@ -71,7 +71,7 @@ mcp = app.state.services.mcp
 asyncio.run(mcp.list_tools())
 step("on the first tools/list: the shipped tool schemas")
 mcp.built_tool("log_workout")
-step("on the first call of a tool: that tool built (log_workout, the largest)")
+step("on the first call of a tool: its module, the domain models, the store; the tool built (log_workout)")
 from workout_mcp.http.lazy_routes import LazyRoutes
 next(r for r in app.routes if isinstance(r, LazyRoutes)).router()
 step("on the first sign-in request: the facade, consent page, /account")

@@ -1,9 +1,11 @@
 """Defer a module the server imports only because a library does, until something uses it.
 
 `defer_import(name)` puts a module in `sys.modules` that the standard library's `importlib.util.LazyLoader`
-executes on the first attribute lookup: `import name` and `from package import name` give that module at no
-cost, and whoever reads an attribute of it gets the real module. A `from name import thing` loads it at
-once, so this helps only where a library imports the module itself and uses it in a code path we never run.
+executes on the first attribute lookup: `from package import name` gives that module at no cost, and
+whoever reads an attribute of it gets the real module. A `from name import thing` loads it at once, and so,
+on Python 3.11, does a plain `import name` (the import system reads the module's `__spec__`, an attribute
+lookup). So this helps only where a library takes the module as `from package import name` and uses it in a
+code path we never run, as PyJWT does `from cryptography import x509`.
 """
 
 from __future__ import annotations
