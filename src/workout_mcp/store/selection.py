@@ -29,7 +29,7 @@ async def request_access_token() -> str:
 class DeferredStore:
     """A store imported and built on its first use. `SupabaseStore` parses every answer into the domain's
     pydantic models, which are most of what importing the app costs; a server that has not yet served a
-    tool (its first `initialize` and `tools/list`, every request of the OAuth side) needs none of them."""
+    tool (its first `initialize` and `tools/list`) needs none of them."""
 
     def __init__(self, kind: str, build: Callable[[], WorkoutStore]) -> None:
         self.kind = kind  # what the health check reports, built or not
