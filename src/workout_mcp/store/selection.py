@@ -33,13 +33,12 @@ class DeferredStore:
 
     def __init__(self, kind: str, build: Callable[[], WorkoutStore]) -> None:
         self.kind = kind  # what the health check reports, built or not
-        self._build: Callable[[], WorkoutStore] | None = build
+        self._build = build
         self._store: WorkoutStore | None = None
 
     def _built(self) -> WorkoutStore:
         if self._store is None:
-            assert self._build is not None
-            self._store, self._build = self._build(), None
+            self._store = self._build()
         return self._store
 
     def __getattr__(self, name: str) -> Any:

@@ -220,26 +220,12 @@ class DeferredToolsServer(MCPServer):
 
     async def list_tools(self) -> list[MCPTool]:
         schemas = self._tool_schemas()
-        listed: list[MCPTool] = []
-        for name in self._tool_order:
-            if (known := schemas.get(name)) is not None:
-                listed.append(known)
-                continue
-            tool = self.built_tool(name)  # a tool the file does not know: built (its group loaded) here
-            assert tool is not None
-            listed.append(
-                MCPTool(
-                    name=name,
-                    title=tool.title,
-                    description=tool.description,
-                    input_schema=tool.parameters,
-                    output_schema=tool.output_schema,
-                    annotations=tool.annotations,
-                    icons=tool.icons,
-                    _meta=tool.meta,
-                )
-            )
-        return listed
+        unknown = [name for name in self._tool_order if name not in schemas]
+        for name in unknown:
+            self.built_tool(name)  # a tool the file does not know: built (its group loaded) here
+        # ...and listed as the SDK lists its built tools.
+        listed = {t.name: t for t in await super().list_tools()} if unknown else {}
+        return [schemas.get(name) or listed[name] for name in self._tool_order]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -254,7 +240,7 @@ async def generate(server: DeferredToolsServer) -> dict[str, dict[str, Any]]:
     if sys.flags.optimize >= 2:
         raise RuntimeError("docstrings are stripped (PYTHONOPTIMIZE=2): the descriptions would be empty")
     for name in list(server._tool_order):
-        assert server.built_tool(name) is not None
+        server.built_tool(name)
     return {
         tool.name: tool.model_dump(by_alias=True, mode="json", exclude_none=True)
         for tool in await MCPServer.list_tools(server)
